@@ -1,0 +1,351 @@
+"""Lasagne layers (0.1 and 0.2) and nolearn nets -> core records.
+
+Pure duck typing: Lasagne is never imported here, so cuDNN / cuda-convnet /
+corrmm classes are recognised by class name on machines without a GPU, and
+plain specs (:mod:`nolearn_capacity.adapters.spec`) reuse the same rules by
+carrying the attributes a real layer would have.
+
+Each rule is ``rule(layer, n_axes) -> dict`` of record fields.  Users can
+add their own with :func:`register_rule`.
+"""
+from collections import deque
+
+import numpy as np
+
+from .. import geometry
+from ..core import LayerRecord, Network
+from ..errors import (BadShapeError, EmptyNetworkError, GraphError,
+                      NotANetworkError, UnsupportedLayerError, describe_layer)
+
+#: nolearn 0.6.1's ``is_conv2d`` / ``is_maxpool2d`` classes, by name.
+LEGACY_CONV = ("Conv2DLayer", "Conv2DCCLayer", "Conv2DDNNLayer",
+               "Conv2DMMLayer")
+LEGACY_MAXPOOL = ("MaxPool2DLayer", "MaxPool2DCCLayer", "MaxPool2DDNNLayer")
+
+RULES = {}
+
+
+def register_rule(*class_names):
+    """Decorator: use ``rule(layer, n_axes) -> dict`` for these classes.
+
+    The dict holds :class:`~nolearn_capacity.core.LayerRecord` fields, at
+    least ``op``.  Subclasses of a registered class use its rule unless
+    they have their own.
+
+    Examples
+    --------
+    >>> @register_rule("MyBlurLayer")
+    ... def blur(layer, n_axes):
+    ...     return window(n_axes, kernel=3, pad=1)
+    """
+    def add(rule):
+        for name in class_names:
+            RULES[name] = rule
+        return rule
+    return add
+
+
+def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False):
+    """A sliding-window record (conv, pool, pad, slice), per axis."""
+    return dict(op="window",
+                kernel=geometry.as_tuple(kernel, n_axes, "kernel"),
+                stride=geometry.as_tuple(stride, n_axes, "stride"),
+                pad=geometry.as_tuple(pad, n_axes, "pad"),
+                dilation=geometry.as_tuple(dilation, n_axes, "dilation"),
+                learns=learns)
+
+
+def _op(name):
+    return lambda layer, n_axes: dict(op=name)
+
+
+def _dilation(layer, n_axes):
+    value = getattr(layer, "dilation", None)
+    if value is None:
+        value = getattr(layer, "filter_dilation", 1)
+    return geometry.as_tuple(value, n_axes, "dilation")
+
+
+@register_rule("Conv1DLayer", "Conv2DLayer", "Conv3DLayer", "Conv2DCCLayer",
+               "Conv2DDNNLayer", "Conv3DDNNLayer", "Conv2DMMLayer",
+               "DilatedConv2DLayer", "LocallyConnected2DLayer",
+               "BaseConvLayer")
+def conv(layer, n_axes):
+    kernel = geometry.as_tuple(layer.filter_size, n_axes, "filter_size")
+    dilation = _dilation(layer, n_axes)
+    pad = getattr(layer, "pad", 0)
+    if isinstance(pad, str):
+        pad = tuple(geometry.leading_pad(pad, k, d)
+                    for k, d in zip(kernel, dilation))
+    return window(n_axes, kernel, getattr(layer, "stride", 1), pad, dilation,
+                  learns=True)
+
+
+@register_rule("TransposedConv2DLayer", "TransposedConv3DLayer",
+               "Deconv2DLayer", "Deconv3DLayer")
+def transposed_conv(layer, n_axes):
+    record = conv(layer, n_axes)
+    crop = getattr(layer, "crop", None)
+    if crop is not None:
+        crop = geometry.as_tuple(crop, n_axes, "crop")
+        record["pad"] = tuple(geometry.leading_pad(c, k, d) for c, k, d in
+                              zip(crop, record["kernel"], record["dilation"]))
+    record["op"] = "transposed"
+    return record
+
+
+@register_rule("Pool1DLayer", "Pool2DLayer", "Pool3DLayer", "MaxPool1DLayer",
+               "MaxPool2DLayer", "MaxPool3DLayer", "MaxPool2DCCLayer",
+               "Pool2DDNNLayer", "MaxPool2DDNNLayer", "Pool3DDNNLayer",
+               "MaxPool3DDNNLayer")
+def pool(layer, n_axes):
+    size = layer.pool_size
+    stride = getattr(layer, "stride", None)
+    return window(n_axes, size, size if stride is None else stride,
+                  getattr(layer, "pad", 0))
+
+
+@register_rule("Upscale1DLayer", "Upscale2DLayer", "Upscale3DLayer")
+def upscale(layer, n_axes):
+    factor = geometry.as_tuple(layer.scale_factor, n_axes, "scale_factor")
+    # 'repeat' copies each input unit f times: a transposed window of size
+    # f and stride f; 'dilate' puts it in front of f - 1 zeros: size 1.
+    kernel = factor if getattr(layer, "mode", "repeat") == "repeat" \
+        else (1,) * n_axes
+    return dict(op="transposed", kernel=kernel, stride=factor,
+                pad=(0,) * n_axes, dilation=(1,) * n_axes)
+
+
+@register_rule("NINLayer")
+def nin(layer, n_axes):
+    return window(n_axes, learns=True)
+
+
+@register_rule("PadLayer")
+def pad_layer(layer, n_axes):
+    if getattr(layer, "batch_ndim", 2) != 2:
+        return dict(op="unknown")
+    width = layer.width
+    widths = [width] * n_axes if isinstance(width, int) else list(width)
+    leading = [w[0] if isinstance(w, (tuple, list)) else w for w in widths]
+    return window(n_axes, pad=tuple(leading))
+
+
+@register_rule("SliceLayer")
+def slice_layer(layer, n_axes):
+    axis = layer.axis % (n_axes + 2)
+    if axis < 2:
+        return dict(op="pointwise")
+    if not isinstance(layer.slice, slice):
+        return dict(op="unknown")
+    length = layer.input_shape[axis]
+    start, _, step = layer.slice.indices(length) if length is not None \
+        else (layer.slice.start or 0, None, layer.slice.step or 1)
+    strides = [1] * n_axes
+    pads = [0] * n_axes
+    strides[axis - 2] = step
+    pads[axis - 2] = -start
+    return window(n_axes, 1, tuple(strides), tuple(pads))
+
+
+def _same_spatial_shape(layer, n_axes):
+    out = tuple(layer.output_shape)
+    inp = tuple(getattr(layer, "input_shape", ()) or ())
+    if len(out) <= 2:
+        return dict(op="collapse")
+    if len(out) == len(inp) and out[2:] == inp[2:]:
+        return dict(op="pointwise")
+    return dict(op="unknown")
+
+
+register_rule("ReshapeLayer", "DimshuffleLayer", "ExpressionLayer")(
+    _same_spatial_shape)
+register_rule("InputLayer")(_op("input"))
+register_rule("ConcatLayer", "ElemwiseSumLayer", "ElemwiseMergeLayer",
+              "AutocropLayer")(
+    lambda layer, n_axes: dict(op="merge",
+                               cropping=_tuple_or_none(
+                                   getattr(layer, "cropping", None))))
+register_rule(
+    "DenseLayer", "GlobalPoolLayer", "SpatialPyramidPoolingLayer",
+    "SpatialPyramidPoolingDNNLayer", "FlattenLayer", "EmbeddingLayer",
+    "CustomRecurrentLayer", "RecurrentLayer", "LSTMLayer", "GRULayer")(
+    _op("collapse"))
+register_rule(
+    "NonlinearityLayer", "DropoutLayer", "GaussianNoiseLayer",
+    "BatchNormLayer", "BatchNormDNNLayer", "StandardizationLayer",
+    "LocalResponseNormalization2DLayer", "BiasLayer", "ScaleLayer",
+    "ParametricRectifierLayer", "RandomizedRectifierLayer",
+    "FeaturePoolLayer", "FeatureWTALayer", "ShuffleBC01ToC01BLayer",
+    "ShuffleC01BToBC01Layer")(_op("pointwise"))
+
+
+def _tuple_or_none(value):
+    return None if value is None else tuple(value)
+
+
+# --------------------------------------------------------------------------
+# From objects to records
+# --------------------------------------------------------------------------
+
+def class_names(layer):
+    """The names this layer answers to, most specific first."""
+    lineage = getattr(layer, "class_lineage", None)
+    if lineage:
+        return tuple(lineage)
+    return tuple(c.__name__ for c in type(layer).__mro__)
+
+
+def legacy_label(layer):
+    """nolearn's name for a row: the layer's name or its class part."""
+    if layer.name:
+        return layer.name
+    return str(layer).rsplit('.')[-1].split(' ')[0]
+
+
+def legacy_role(names):
+    if any(n in LEGACY_CONV for n in names):
+        return "conv"
+    if any(n in LEGACY_MAXPOOL for n in names):
+        return "maxpool"
+    return None
+
+
+def is_layer(obj):
+    """True for a Lasagne layer (any version) or a spec layer."""
+    return hasattr(obj, "get_output_shape_for") or \
+        getattr(obj, "class_lineage", None) is not None
+
+
+def own_params(layer):
+    """``[(key, size)]`` of a layer's trainable parameters; shared
+    parameters have the same key."""
+    counted = getattr(layer, "n_params", None)
+    if counted is not None and getattr(layer, "class_lineage", None):
+        return [(("spec", id(layer)), counted)] if counted else []
+    params = layer.get_params(trainable=True)
+    return [(id(p), int(np.prod(p.get_value(borrow=True).shape)))
+            for p in params]
+
+
+def _parents(layer):
+    many = getattr(layer, "input_layers", None)
+    if many is not None:
+        return [p for p in many if p is not None]
+    one = getattr(layer, "input_layer", None)
+    return [] if one is None else [one]
+
+
+def record_of(layer, index=0, inputs=(), n_axes=None):
+    """One layer as a :class:`LayerRecord`."""
+    names = class_names(layer)
+    label = legacy_label(layer)
+    try:
+        shape = tuple(layer.output_shape)
+    except Exception as error:   # a layer that cannot compute its shape
+        raise BadShapeError("{}: cannot compute its output shape: {}".format(
+            describe_layer(layer.name, index, names[0]), error)) from error
+    role = legacy_role(names)
+    legacy_size = None
+    if role == "conv":
+        legacy_size = layer.filter_size
+    elif role == "maxpool":
+        legacy_size = layer.pool_size
+    rule = next((RULES[n] for n in names if n in RULES), None)
+    if n_axes is None:
+        in_shape = getattr(layer, "input_shape", None) or shape
+        n_axes = max(len(in_shape) - 2, 0)
+    fields = {"op": "unknown"}
+    if rule is not None:
+        try:
+            fields = rule(layer, n_axes)
+        except (AttributeError, TypeError, ValueError) as error:
+            raise UnsupportedLayerError("{}: {}".format(
+                describe_layer(layer.name, index, names[0]), error)) from error
+    params = sum(size for _, size in own_params(layer))
+    return LayerRecord(name=layer.name, label=label, class_name=names[0],
+                       inputs=tuple(inputs), output_shape=shape,
+                       n_params=params, legacy_role=role,
+                       legacy_size=legacy_size, **fields)
+
+
+def all_layers(outputs):
+    """Every layer feeding ``outputs``, in topological order, without
+    recursion (an explicit stack, as deep nets would overflow Python's)."""
+    result, done, on_path = [], set(), set()
+    stack = [(layer, False) for layer in reversed(outputs)]
+    while stack:
+        layer, expanded = stack.pop()
+        key = id(layer)
+        if expanded:
+            on_path.discard(key)
+            if key not in done:
+                done.add(key)
+                result.append(layer)
+            continue
+        if key in done:
+            continue
+        if key in on_path:
+            raise GraphError("the layers form a cycle through {}".format(
+                describe_layer(getattr(layer, "name", None), len(result),
+                               class_names(layer)[0])))
+        on_path.add(key)
+        stack.append((layer, True))
+        for parent in reversed(_parents(layer)):
+            if id(parent) not in done:
+                stack.append((parent, False))
+    return result
+
+
+def network_of(layers, complete=True):
+    """A list of layers (in the caller's order) as a :class:`Network`.
+
+    With ``complete``, every layer's inputs must be in the list (exact mode
+    needs the graph); nolearn's list walk needs only the order.
+    """
+    layers = list(layers)
+    if not layers:
+        raise EmptyNetworkError("the network has no layers")
+    position = {}
+    for index, layer in enumerate(layers):
+        if not is_layer(layer):
+            raise NotANetworkError(
+                "item #{} is a {}, not a Lasagne layer or layer spec".format(
+                    index, type(layer).__name__))
+        position[id(layer)] = index
+    records, seen_params = [], {}
+    for index, layer in enumerate(layers):
+        inputs = []
+        for parent in _parents(layer):
+            if id(parent) in position:
+                inputs.append(position[id(parent)])
+            elif complete:
+                raise GraphError(
+                    "{} takes input from a layer that is not in the list"
+                    .format(describe_layer(layer.name, index,
+                                           class_names(layer)[0])))
+        records.append(record_of(layer, index, inputs))
+        seen_params.update(own_params(layer))
+    return Network(tuple(records), sum(seen_params.values()))
+
+
+def layers_of(obj):
+    """The layer list of a nolearn net, a layers dict, an output layer or a
+    list of layers, in nolearn's order."""
+    layers_ = getattr(obj, "layers_", None)
+    if layers_ is not None:
+        return list(layers_.values())
+    if hasattr(obj, "initialize_layers") and hasattr(obj, "layers"):
+        raise NotANetworkError(
+            "the NeuralNet has no layers_ yet: call net.initialize_layers() "
+            "first (nolearn_capacity never changes the net it analyses)")
+    if isinstance(obj, dict):
+        return list(obj.values())
+    if is_layer(obj):
+        return all_layers([obj])
+    return list(obj)
+
+
+def needs_graph_completion(layers):
+    wanted = {id(l) for l in layers}
+    return any(id(p) not in wanted for l in layers for p in _parents(l))

@@ -1,0 +1,489 @@
+"""The neutral core: layer records and the arithmetic over them.
+
+Nothing here knows any framework.  Adapters (``nolearn_capacity.adapters``)
+turn Lasagne layers, nolearn nets, plain specs and torch modules into
+:class:`LayerRecord` lists; renderers turn :class:`Report` objects into text.
+
+Two sets of rules walk the same records:
+
+* ``legacy``: nolearn 0.6.1's arithmetic, quirks included (a list walk that
+  stops at the first layer that is neither a conv nor a max-pool);
+* ``exact``: per-axis receptive fields over the layer graph, with stride,
+  padding, dilation, pooling windows, transposed convs and merges
+  (Araujo, Norris & Sim, Distill 2019; Dumoulin & Visin 2016).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field as dc_field
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .errors import BadShapeError, EmptyNetworkError, GraphError, describe_layer
+
+#: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
+DEFAULT_MIN_CAPACITY = 100. / 6
+
+# --------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------
+
+#: The geometry rules a record can ask for.
+#:
+#: input       the image; field 1, jump 1
+#: window      conv / pool / pad / slice: kernel, stride, leading pad, dilation
+#: transposed  transposed conv / upscaling: output stride is 1 / stride
+#: pointwise   acts per position (nonlinearity, dropout, norms, bias, scale)
+#: collapse    sees its whole input map (dense, global pool, flatten)
+#: merge       several inputs of equal spatial size (concat, sum)
+#: unknown     a class we have no rule for; treated as pointwise, flagged
+OPS = ("input", "window", "transposed", "pointwise", "collapse", "merge",
+       "unknown")
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """One layer, framework-free.
+
+    Per-axis tuples (``kernel``, ``stride``, ``pad``, ``dilation``) have one
+    entry per spatial axis of the layer's input; ``pad`` is the leading pad.
+    ``legacy_role`` is ``'conv'`` or ``'maxpool'`` for the classes nolearn
+    0.6.1 recognises, and ``legacy_size`` the raw ``filter_size`` or
+    ``pool_size`` it multiplies with.
+    """
+    name: Optional[str]
+    label: str
+    class_name: str
+    op: str
+    inputs: Tuple[int, ...] = ()
+    output_shape: tuple = ()
+    n_params: int = 0
+    kernel: tuple = ()
+    stride: tuple = ()
+    pad: tuple = ()
+    dilation: tuple = ()
+    learns: bool = False
+    legacy_role: Optional[str] = None
+    legacy_size: object = None
+    cropping: Optional[tuple] = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Network:
+    """Records in topological order plus the net's learnable parameters."""
+    layers: Tuple[LayerRecord, ...]
+    total_params: int
+
+    def __post_init__(self):
+        if not self.layers:
+            raise EmptyNetworkError("the network has no layers")
+
+
+def spatial_shape(record):
+    """The spatial part of a record's output shape (after batch, channels)."""
+    return tuple(record.output_shape[2:])
+
+
+def layer_id(record, index):
+    return describe_layer(record.name, index, record.class_name)
+
+
+# --------------------------------------------------------------------------
+# Legacy rules: nolearn 0.6.1, byte for byte
+# --------------------------------------------------------------------------
+
+def legacy_filters_and_fields(layers, img_size):
+    """nolearn's ``get_real_filter`` and ``get_receptive_field`` in one walk.
+
+    The float operations are the original's, in the original's order, so
+    the arrays are equal element for element.  Quirks kept on purpose: row
+    0 is only filled in at the end (a pool right after the input copies
+    zeros), stride / padding / pooling windows are ignored, and the first
+    layer that is neither conv nor max-pool ends the walk for good.
+    """
+    n = len(layers)
+    real_filter = np.zeros((n, 2))
+    field = np.zeros((n, 2))
+    walking = True
+    first_conv = True
+    factor = np.ones((1, 2))
+    for j in range(1, n):
+        record = layers[j]
+        role = record.legacy_role if walking else None
+        if role == "conv":
+            size = np.array(record.legacy_size)
+            real_filter[j] = size * factor
+            if first_conv:
+                field[j] = record.legacy_size
+                first_conv = False
+            else:
+                field[j] = field[j - 1] + factor * (size - 1)
+        elif role == "maxpool":
+            real_filter[j] = real_filter[j - 1]
+            field[j] = field[j - 1]
+            factor *= np.array(record.legacy_size)
+        else:
+            walking = False
+            real_filter[j] = img_size
+            field[j] = img_size
+    real_filter[0] = img_size
+    field[0] = img_size
+    return real_filter, field
+
+
+def legacy_capacity_coverage(real_filter, field, img_size):
+    """Capacity and coverage in percent, as nolearn computes them."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        capacity = 100. * real_filter / field
+        capacity[np.logical_not(np.isfinite(capacity))] = 1
+        coverage = 100. * field / img_size
+    return capacity, coverage
+
+
+# --------------------------------------------------------------------------
+# Exact rules: per axis, over the graph
+# --------------------------------------------------------------------------
+
+_TOL = 1e-9
+
+
+@dataclass
+class AxisState:
+    """What one unit of a layer sees along one axis, in input pixels."""
+    jump: float = 1.0         # distance between neighbouring units
+    field_min: float = 1.0    # smallest receptive field over output phases
+    field_max: float = 1.0    # largest receptive field over output phases
+    start: float = 0.5        # centre of the first unit
+    real_filter: float = 1.0  # Cao's real filter size
+
+
+@dataclass
+class UnitState:
+    """Per-axis states of a layer, plus where they came from."""
+    axes: Tuple[AxisState, ...]
+    source: int               # index of the input layer coverage refers to
+    spatial: bool = True      # False once the map has been collapsed
+    approximate: bool = False
+    shift_variant: bool = False
+    misaligned: bool = False
+
+
+def _window(prev, kernel, stride, pad, dilation, learns):
+    extent = dilation * (kernel - 1) + 1
+    growth = (extent - 1) * prev.jump
+    return AxisState(
+        jump=prev.jump * stride,
+        field_min=prev.field_min + growth,
+        field_max=prev.field_max + growth,
+        start=prev.start + ((extent - 1) / 2. - pad) * prev.jump,
+        real_filter=growth + prev.jump if learns else prev.real_filter)
+
+
+def _transposed(prev, kernel, stride, crop, dilation, learns):
+    # Output o takes input i through tap m when o = i*stride + dilation*m
+    # - crop: which taps reach a unit depends on its phase (o + crop) mod
+    # stride, so the field can differ between neighbouring units.
+    spans = []
+    for phase in range(stride):
+        taps = [m for m in range(kernel) if (phase - dilation * m) % stride == 0]
+        spans.append(dilation * (max(taps) - min(taps)) / stride
+                     if taps else None)
+    seen = [s for s in spans if s is not None]
+    extent = dilation * (kernel - 1) + 1
+    growth_max = max(seen) * prev.jump
+    return AxisState(
+        jump=prev.jump / stride,
+        field_min=(0. if None in spans
+                   else prev.field_min + min(seen) * prev.jump),
+        field_max=prev.field_max + growth_max,
+        start=prev.start + (crop - (extent - 1) / 2.) / stride * prev.jump,
+        real_filter=growth_max + prev.jump if learns else prev.real_filter)
+
+
+def _collapse(prev, length):
+    # A unit that sees the whole input map: the union of all its fields.
+    span = (length - 1) * prev.jump
+    total = prev.field_max + span
+    return AxisState(jump=total, field_min=prev.field_min + span,
+                     field_max=total, start=prev.start + span / 2.,
+                     real_filter=total)
+
+
+def _crop_offset(mode, length, smallest):
+    if mode in (None, "lower"):
+        return 0
+    if mode == "upper":
+        return length - smallest
+    return (length - smallest) // 2   # 'center'
+
+
+def exact_states(network):
+    """Walk the graph once; return a :class:`UnitState` per record and the
+    warnings found on the way (misaligned merges, unknown classes)."""
+    layers = network.layers
+    states = []
+    warnings = []
+    for index, record in enumerate(layers):
+        for i in record.inputs:
+            if not 0 <= i < index:
+                raise GraphError("{} takes input #{}, which does not come "
+                                 "before it".format(layer_id(record, index), i))
+        parents = [states[i] for i in record.inputs]
+        if record.op == "input" or not parents:
+            n_axes = len(spatial_shape(record))
+            states.append(UnitState(tuple(AxisState() for _ in range(n_axes)),
+                                    source=index, spatial=n_axes > 0))
+            continue
+        if record.op == "merge":
+            state = _merge(record, index, parents, layers, warnings)
+        else:
+            state = _single(record, index, parents[0],
+                            layers[record.inputs[0]], warnings)
+        states.append(state)
+    return states, warnings
+
+
+def _single(record, index, parent, parent_record, warnings):
+    state = UnitState(parent.axes, parent.source, parent.spatial,
+                      parent.approximate, parent.shift_variant)
+    if not parent.spatial or record.op == "pointwise":
+        return state
+    if record.op == "unknown":
+        warnings.append("{}: no geometry rule for class {}; treated as "
+                        "acting per position, rows from here on are "
+                        "approximate".format(layer_id(record, index),
+                                             record.class_name))
+        state.approximate = True
+        return state
+    n = len(parent.axes)
+    if record.op == "collapse":
+        lengths = spatial_shape(parent_record)
+        if len(lengths) != n or any(v is None for v in lengths):
+            raise BadShapeError(
+                "{}: needs the spatial size of its input, got {}; give the "
+                "input layer a fixed size".format(layer_id(record, index),
+                                                  parent_record.output_shape))
+        state.axes = tuple(_collapse(a, length)
+                           for a, length in zip(parent.axes, lengths))
+        state.spatial = False
+        return state
+    _check_axes(record, index, n)
+    rule = _window if record.op == "window" else _transposed
+    state.axes = tuple(
+        rule(a, k, s, p, d, record.learns) for a, k, s, p, d in zip(
+            parent.axes, record.kernel, record.stride, record.pad,
+            record.dilation))
+    if record.op == "transposed" and any(s > 1 for s in record.stride):
+        # A second phase-dependent layer makes min/max bounds, not exact.
+        state.approximate = state.approximate or parent.shift_variant
+        state.shift_variant = True
+    return state
+
+
+def _check_axes(record, index, n):
+    for what in ("kernel", "stride", "pad", "dilation"):
+        values = getattr(record, what)
+        if len(values) != n:
+            raise BadShapeError(
+                "{}: {} {} has {} axes, but its input has {} spatial axes"
+                .format(layer_id(record, index), what, values, len(values), n))
+
+
+def _merge(record, index, parents, layers, warnings):
+    spatial = [p for p in parents if p.spatial]
+    if not spatial:
+        return UnitState(parents[0].axes, parents[0].source, False,
+                         any(p.approximate for p in parents))
+    n = min(len(p.axes) for p in spatial)
+    shapes = [spatial_shape(layers[i]) for i in record.inputs]
+    starts = []
+    for p, shape in zip(parents, shapes):
+        offsets = []
+        for axis in range(n):
+            mode = record.cropping[axis + 2] if record.cropping and \
+                len(record.cropping) > axis + 2 else None
+            lengths = [s[axis] for s in shapes if len(s) > axis and
+                       s[axis] is not None]
+            length = shape[axis] if len(shape) > axis else None
+            offset = (_crop_offset(mode, length, min(lengths))
+                      if lengths and length is not None else 0)
+            offsets.append(p.axes[axis].start + offset * p.axes[axis].jump)
+        starts.append(offsets)
+    axes = []
+    misaligned = []
+    for axis in range(n):
+        options = [p.axes[axis] for p in spatial]
+        jumps = [a.jump for a in options]
+        centres = [s[axis] for s in starts]
+        if max(jumps) - min(jumps) > _TOL or max(centres) - min(centres) > _TOL:
+            misaligned.append("axis {}: jumps {}, centres {}".format(
+                axis, _fmt_list(jumps), _fmt_list(centres)))
+        widest = max(options, key=lambda a: a.field_max)
+        axes.append(AxisState(
+            jump=widest.jump,
+            field_min=max(a.field_min for a in options),
+            field_max=widest.field_max,
+            start=starts[spatial.index(
+                max(spatial, key=lambda p: p.axes[axis].field_max))][axis],
+            real_filter=max(a.real_filter for a in options)))
+    if misaligned:
+        warnings.append("{}: branches are misaligned ({})".format(
+            layer_id(record, index), "; ".join(misaligned)))
+    widest_parent = max(spatial, key=lambda p: sum(a.field_max for a in p.axes))
+    return UnitState(tuple(axes), widest_parent.source, True,
+                     any(p.approximate for p in parents),
+                     any(p.shift_variant for p in parents), bool(misaligned))
+
+
+def _fmt_list(values):
+    return "[" + ", ".join(_fmt_number(v) for v in values) + "]"
+
+
+def _fmt_number(value):
+    return str(int(value)) if float(value).is_integer() else "{:g}".format(value)
+
+
+# --------------------------------------------------------------------------
+# Report: one row per layer, both modes
+# --------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One table row.  Per-axis values are tuples (Y, X for 2D)."""
+    index: int
+    name: str
+    class_name: str
+    output_shape: tuple
+    n_params: int
+    kernel: tuple = ()
+    stride: tuple = ()
+    jump: tuple = ()
+    field: tuple = ()
+    field_min: tuple = ()
+    start: tuple = ()
+    real_filter: tuple = ()
+    capacity: tuple = ()
+    coverage: tuple = ()
+    source: str = ""
+    flags: tuple = ()
+
+    @property
+    def size(self):
+        return "x".join(map(str, self.output_shape[1:]))
+
+
+#: Flag names, in the order they are shown.
+FLAGS = ("low-capacity", "over-coverage", "misaligned", "approximate",
+         "shift-variant")
+
+
+@dataclass
+class Report:
+    """The result of an analysis: rows, warnings and what produced them."""
+    mode: str
+    rows: list
+    warnings: list = dc_field(default_factory=list)
+    total_params: int = 0
+    min_capacity: float = DEFAULT_MIN_CAPACITY
+
+    def render(self, fmt="text", **options):
+        from . import render   # renderers depend on the core, not back
+        return render.render(self, fmt, **options)
+
+    def __str__(self):
+        return self.render("text", color=False)
+
+
+def _flags(capacity, coverage, min_capacity, state=None):
+    flags = []
+    if any(c < min_capacity for c in capacity):
+        flags.append("low-capacity")
+    if any(c > 100 for c in coverage):
+        flags.append("over-coverage")
+    if state is not None:
+        if state.misaligned:
+            flags.append("misaligned")
+        if state.approximate:
+            flags.append("approximate")
+        if state.shift_variant:
+            flags.append("shift-variant")
+    return tuple(flags)
+
+
+def _base_row(record, index):
+    return Row(index=index, name=record.label, class_name=record.class_name,
+               output_shape=tuple(record.output_shape),
+               n_params=record.n_params, kernel=record.kernel,
+               stride=record.stride)
+
+
+def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
+    """nolearn's numbers, as a :class:`Report`."""
+    layers = network.layers
+    img = spatial_shape(layers[0])
+    if len(img) != 2 or any(v is None or v <= 0 for v in img):
+        raise BadShapeError(
+            "{}: legacy mode needs a 2D image with a fixed size, got output "
+            "shape {}".format(layer_id(layers[0], 0), layers[0].output_shape))
+    real_filter, field = legacy_filters_and_fields(layers, img)
+    capacity, coverage = legacy_capacity_coverage(real_filter, field, img)
+    rows = []
+    for i, record in enumerate(layers):
+        row = _base_row(record, i)
+        row.real_filter = tuple(real_filter[i].tolist())
+        row.field = row.field_min = tuple(field[i].tolist())
+        row.capacity = tuple(capacity[i].tolist())
+        row.coverage = tuple(coverage[i].tolist())
+        row.flags = _flags(row.capacity, row.coverage, min_capacity)
+        rows.append(row)
+    return Report("legacy", rows, [], network.total_params, min_capacity)
+
+
+def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
+    """Per-axis receptive fields over the graph, as a :class:`Report`."""
+    states, warnings = exact_states(network)
+    layers = network.layers
+    several_inputs = sum(1 for r in layers if r.op == "input") > 1
+    rows = []
+    for i, (record, state) in enumerate(zip(layers, states)):
+        row = _base_row(record, i)
+        image = spatial_shape(layers[state.source])
+        if state.axes and len(image) == len(state.axes):
+            if any(v is None or v <= 0 for v in image):
+                raise BadShapeError(
+                    "{}: coverage needs a fixed image size, got output shape "
+                    "{}".format(layer_id(layers[state.source], state.source),
+                                layers[state.source].output_shape))
+            axes = state.axes
+            row.jump = tuple(a.jump for a in axes)
+            row.field = tuple(a.field_max for a in axes)
+            row.field_min = tuple(a.field_min for a in axes)
+            row.start = tuple(a.start for a in axes)
+            row.real_filter = tuple(a.real_filter for a in axes)
+            row.capacity = tuple(100. * a.real_filter / a.field_max
+                                 for a in axes)
+            row.coverage = tuple(100. * a.field_max / size
+                                 for a, size in zip(axes, image))
+        if several_inputs:
+            row.source = layers[state.source].label
+        row.flags = _flags(row.capacity, row.coverage, min_capacity, state)
+        rows.append(row)
+    return Report("exact", rows, warnings, network.total_params, min_capacity)
+
+
+MODES = {"legacy": legacy_report, "exact": exact_report}
+
+
+def report(network, mode="exact", min_capacity=DEFAULT_MIN_CAPACITY):
+    """Analyse a :class:`Network` in ``mode`` ('exact' or 'legacy')."""
+    try:
+        rules = MODES[mode]
+    except (KeyError, TypeError):
+        raise ValueError("mode must be one of {}, got {!r}".format(
+            ", ".join(sorted(MODES)), mode)) from None
+    if not isinstance(min_capacity, (int, float)) or math.isnan(min_capacity):
+        raise ValueError("min_capacity must be a number, got {!r}".format(
+            min_capacity))
+    return rules(network, min_capacity)

@@ -1,0 +1,72 @@
+"""Output-size arithmetic along one axis, on ints and ``None``.
+
+The same small functions serve every layer variant (1D/2D/3D, cuDNN,
+cuda-convnet, ...); ``None`` (a variable size) passes through.
+"""
+
+
+def as_tuple(value, n, what="value"):
+    """``3 -> (3, 3)``; a sequence of length ``n`` is kept; else ValueError."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError("{} {!r} should have {} entries".format(
+                what, value, n))
+        return tuple(value)
+    return (value,) * n
+
+
+def effective_extent(filter_size, dilation=1):
+    """Span of a dilated kernel: ``d * (k - 1) + 1``."""
+    return dilation * (filter_size - 1) + 1
+
+
+def leading_pad(pad, filter_size, dilation=1):
+    """The pad before the first input element, for Lasagne's pad modes.
+
+    'same' pads ``extent // 2`` in front (one less behind for even
+    extents), as Lasagne does; 'full' pads ``extent - 1``.
+    """
+    extent = effective_extent(filter_size, dilation)
+    if pad == "valid":
+        return 0
+    if pad == "full":
+        return extent - 1
+    if pad == "same":
+        return extent // 2
+    return pad
+
+
+def conv_output_length(length, filter_size, stride=1, pad=0, dilation=1):
+    """Lasagne's ``conv_output_length`` with dilation."""
+    if length is None:
+        return None
+    extent = effective_extent(filter_size, dilation)
+    if pad == "same":
+        padded = length
+    else:
+        padded = length + 2 * leading_pad(pad, filter_size, dilation) \
+            - extent + 1
+    return (padded + stride - 1) // stride
+
+
+def pool_output_length(length, pool_size, stride, pad=0, ignore_border=True):
+    """Lasagne's ``pool_output_length``: with ``ignore_border=False`` a
+    partial window is kept when input would otherwise be left uncovered."""
+    if length is None or pool_size is None:
+        return None
+    if ignore_border:
+        return (length + 2 * pad - pool_size + 1 + stride - 1) // stride
+    if stride >= pool_size:
+        return (length + stride - 1) // stride
+    return max(0, (length - pool_size + stride - 1) // stride) + 1
+
+
+def transposed_output_length(length, filter_size, stride=1, crop=0):
+    """Length of a transposed conv: the input that the matching conv maps
+    to ``length`` elements."""
+    if length is None:
+        return None
+    if crop == "same":
+        return length * stride
+    return (length - 1) * stride + filter_size - 2 * leading_pad(
+        crop, filter_size)

@@ -1,0 +1,65 @@
+"""Drop-in for ``nolearn.lasagne.handlers.PrintLayerInfo``."""
+import sys
+
+from . import core
+from .adapters import to_network
+from .render import conv_table, greeting, legend, plain_table
+
+
+class PrintLayerInfo:
+    """Print a net's parameter count and layer table when training starts.
+
+    Use as nolearn's: ``NeuralNet(..., on_training_started=[PrintLayerInfo()])``
+    or let :func:`nolearn_capacity.compat.use_nolearn_capacity_layer_info`
+    put it where nolearn puts its own.  ``verbose < 2`` (or a net without
+    conv layers) prints the plain table; ``verbose >= 3`` adds the filter
+    and field columns.  The whole text is printed with one write, so an
+    error never leaves half a table behind.
+    """
+
+    def __init__(self, mode="legacy", min_capacity=core.DEFAULT_MIN_CAPACITY):
+        if mode not in core.MODES:
+            raise ValueError("mode must be one of {}, got {!r}".format(
+                ", ".join(sorted(core.MODES)), mode))
+        self.mode = mode
+        self.min_capacity = min_capacity
+
+    def __call__(self, nn, train_history=None):
+        if train_history:
+            return
+        print(self.text(nn), end="")
+        sys.stdout.flush()
+
+    def text(self, nn, color=True):
+        """Everything ``__call__`` prints, as one string."""
+        network = to_network(nn, complete=(self.mode == "exact"))
+        verbose = getattr(nn, "verbose", 2)
+        has_conv = any(r.legacy_role == "conv" for r in network.layers)
+        if not has_conv or verbose < 2:
+            info = plain_table([r.name for r in network.layers],
+                               [r.output_shape for r in network.layers])
+            explanation = None
+        else:
+            report = core.report(network, self.mode, self.min_capacity)
+            info = conv_table(report, detailed=verbose > 2, color=color)
+            explanation = legend(color)
+        parts = [greeting(network.total_params), "## Layer information", "",
+                 info]
+        if explanation is not None:
+            parts.append(explanation)
+        return "\n".join(parts) + "\n\n"
+
+    @staticmethod
+    def _get_greeting(nn):
+        return greeting(to_network(nn, complete=False).total_params)
+
+    @staticmethod
+    def _get_layer_info_plain(nn):
+        network = to_network(nn, complete=False)
+        return plain_table([r.name for r in network.layers],
+                           [r.output_shape for r in network.layers])
+
+    @staticmethod
+    def _get_layer_info_conv(nn):
+        report = core.report(to_network(nn, complete=False), "legacy")
+        return conv_table(report, detailed=nn.verbose > 2), legend()
