@@ -6,6 +6,29 @@ from .adapters import to_network
 from .render import conv_table, greeting, legend, plain_table
 
 
+def layer_info_text(network, verbose=2, mode="legacy",
+                    min_capacity=core.DEFAULT_MIN_CAPACITY, color=True):
+    """nolearn's printout for a :class:`~nolearn_capacity.core.Network`:
+    greeting, then the plain table (``verbose < 2`` or no conv layer) or the
+    capacity / coverage table and its legend."""
+    has_conv = any(r.legacy_role == "conv" for r in network.layers)
+    if not has_conv or verbose < 2:
+        info = plain_table([r.name for r in network.layers],
+                           [r.output_shape for r in network.layers])
+        explanation = None
+    else:
+        report = core.report(network, mode, min_capacity)
+        info = conv_table(report, detailed=verbose > 2, color=color)
+        explanation = legend(color)
+    parts = [greeting(network.total_params), "## Layer information", "", info]
+    if explanation is not None:
+        parts.append(explanation)
+    text = "\n".join(parts) + "\n\n"
+    if mode == "exact" and has_conv and verbose >= 2:
+        text += "".join("warning: {}\n".format(w) for w in report.warnings)
+    return text
+
+
 class PrintLayerInfo:
     """Print a net's parameter count and layer table when training starts.
 
@@ -33,21 +56,8 @@ class PrintLayerInfo:
     def text(self, nn, color=True):
         """Everything ``__call__`` prints, as one string."""
         network = to_network(nn, complete=(self.mode == "exact"))
-        verbose = getattr(nn, "verbose", 2)
-        has_conv = any(r.legacy_role == "conv" for r in network.layers)
-        if not has_conv or verbose < 2:
-            info = plain_table([r.name for r in network.layers],
-                               [r.output_shape for r in network.layers])
-            explanation = None
-        else:
-            report = core.report(network, self.mode, self.min_capacity)
-            info = conv_table(report, detailed=verbose > 2, color=color)
-            explanation = legend(color)
-        parts = [greeting(network.total_params), "## Layer information", "",
-                 info]
-        if explanation is not None:
-            parts.append(explanation)
-        return "\n".join(parts) + "\n\n"
+        return layer_info_text(network, getattr(nn, "verbose", 2), self.mode,
+                               self.min_capacity, color)
 
     @staticmethod
     def _get_greeting(nn):

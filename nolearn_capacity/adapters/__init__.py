@@ -26,6 +26,10 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
     if is_torch_module(obj):
         from . import torch as torch_adapter
         return torch_adapter.network_of(obj, input_shape)
+    if hasattr(obj, "keywords") and spec.is_spec_list(getattr(obj, "layers",
+                                                              None)):
+        spec_keywords = dict(obj.keywords, **spec_keywords)
+        obj = obj.layers
     if spec.is_spec_list(obj):
         return lasagne.network_of(spec.build(obj, **spec_keywords), complete)
     if obj is None or isinstance(obj, (str, bytes, int, float)):

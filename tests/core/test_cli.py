@@ -1,0 +1,130 @@
+"""The command line, as a user runs it (subprocesses, no Theano)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from nolearn_capacity import cli
+
+SEED_TABLE = """\
+name        size        total    cap.Y    cap.X    cov.Y    cov.X
+----------  --------  -------  -------  -------  -------  -------
+input0      1x28x28       784   100.00   100.00   100.00   100.00
+conv2d1     32x26x26    21632   100.00   100.00    10.71    10.71
+maxpool2d2  32x13x13     5408   100.00   100.00    10.71    10.71
+conv2d3     64x11x11     7744    85.71    85.71    25.00    25.00
+conv2d4     64x9x9       5184    54.55    54.55    39.29    39.29
+maxpool2d5  64x4x4       1024    54.55    54.55    39.29    39.29
+conv2d6     96x2x2        384    63.16    63.16    67.86    67.86
+maxpool2d7  96x1x1         96    63.16    63.16    67.86    67.86
+dense8      64             64   100.00   100.00   100.00   100.00
+dropout9    64             64   100.00   100.00   100.00   100.00
+dense10     64             64   100.00   100.00   100.00   100.00
+dense11     10             10   100.00   100.00   100.00   100.00
+"""
+
+
+def run(*args, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    for key in ("NO_COLOR", "FORCE_COLOR"):
+        if env is None or key not in env:
+            full_env.pop(key, None)
+    return subprocess.run([sys.executable, "-m", "nolearn_capacity"] +
+                          list(args), capture_output=True, text=True,
+                          env=full_env)
+
+
+def test_default_prints_the_seed_table():
+    done = run()
+    assert done.returncode == 0
+    assert done.stdout.startswith(
+        "# Neural Network with 122154 learnable parameters\n\n"
+        "## Layer information\n\n")
+    assert SEED_TABLE in done.stdout
+    assert "\033[" not in done.stdout   # a pipe is not a terminal
+    assert done.stdout.rstrip().endswith(
+        "differ from nolearn's on 11 of 12 rows; see them with --mode exact")
+
+
+def test_verbose_levels():
+    plain = run("--verbose", "1").stdout
+    assert "#  name        size" in plain and "cap.Y" not in plain
+    detailed = run("--verbose", "3").stdout
+    assert "filter Y    filter X    field Y    field X" in detailed
+    assert "conv2d6     96x2x2        384    63.16    63.16    67.86    " \
+        "67.86          12          12         19         19" in detailed
+
+
+def test_exact_mode_numbers():
+    out = run("--mode", "exact", "--verbose", "3").stdout
+    # 3x3 conv, pool 2, two 3x3 convs, pool 2, 3x3 conv on 28x28: 22 px.
+    assert "conv2d6     96x2x2        384    54.55    54.55    78.57    " \
+        "78.57          12          12         22         22" in out
+    assert "note:" not in out
+
+
+@pytest.mark.parametrize("args,env", [
+    (["--color"], {"NO_COLOR": "1"}),
+    ([], {"FORCE_COLOR": "1"}),
+])
+def test_colour_can_be_forced(args, env):
+    assert "\033[35mmagenta\033[0m" in run(*args, env=env).stdout
+
+
+@pytest.mark.parametrize("args,env", [
+    (["--no-color"], {"FORCE_COLOR": "1"}),
+    ([], {"NO_COLOR": "1", "FORCE_COLOR": "1"}),
+])
+def test_colour_can_be_removed(args, env):
+    assert "\033[" not in run(*args, env=env).stdout
+
+
+def test_colour_rules_without_subprocess():
+    class Tty(object):
+        def isatty(self):
+            return True
+    os.environ.pop("NO_COLOR", None)
+    assert cli.use_colour(None, Tty()) in (True, False)
+    assert cli.use_colour(False, Tty()) is False
+    assert cli.use_colour(True, None) is True
+
+
+def test_errors_are_one_line_and_exit_1(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('[["InputLayer", {"shape": [null, 1, 8, 8]}],\n'
+                   ' ["Conv2DLayr", {"num_filters": 2, "filter_size": 3}]]')
+    done = run(str(bad))
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "Conv2DLayr" in done.stderr and "Conv2DLayer" in done.stderr
+    assert "#1" in done.stderr
+
+
+def test_invalid_json_names_the_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('[\n["InputLayer", {"shape": [null, 1, 8, 8]}\n')
+    done = run(str(bad))
+    assert done.returncode == 1 and "line 3" in done.stderr
+
+
+def test_usage_errors_exit_2():
+    done = run("--mode", "wrong")
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_spec_file_and_output_file(tmp_path):
+    spec = tmp_path / "net.json"
+    spec.write_text(json.dumps({
+        "layers": [["input", "InputLayer"], ["conv", "Conv2DLayer"],
+                   ["pool", "MaxPool2DLayer"]],
+        "input_shape": [None, 1, 10, 10], "conv_num_filters": 4,
+        "conv_filter_size": 3, "pool_pool_size": 2}))
+    out = tmp_path / "table.txt"
+    done = run(str(spec), "--output", str(out))
+    assert done.returncode == 0 and done.stdout == ""
+    text = out.read_text()
+    assert "# Neural Network with 40 learnable parameters" in text
+    assert "pool    4x4x4         64   100.00   100.00    30.00    30.00" \
+        in text

@@ -1,0 +1,88 @@
+"""Exact value tables for the legacy and exact rules, per rule."""
+import numpy as np
+import pytest
+
+from nolearn_capacity import analyze, get_real_filter, get_receptive_field
+from nolearn_capacity.errors import CapacityError
+from nolearn_capacity.examples import MNIST_TUTORIAL
+
+IN = ("InputLayer", {"shape": (None, 1, 32, 32)})
+
+
+def conv(k, **kw):
+    return ("Conv2DLayer", dict({"num_filters": 1, "filter_size": k}, **kw))
+
+
+def pool(k, **kw):
+    return ("MaxPool2DLayer", dict({"pool_size": k}, **kw))
+
+
+def column(report, attr, axis=0):
+    return [getattr(row, attr)[axis] if getattr(row, attr) else None
+            for row in report.rows]
+
+
+def test_legacy_seed_arrays():
+    field = get_receptive_field(MNIST_TUTORIAL, (28, 28))[:, 0].tolist()
+    real = get_real_filter(MNIST_TUTORIAL, (28, 28))[:, 0].tolist()
+    assert field == [28, 3, 3, 7, 11, 11, 19, 19, 28, 28, 28, 28]
+    assert real == [28, 3, 3, 6, 6, 6, 12, 12, 28, 28, 28, 28]
+
+
+def test_legacy_quirks():
+    # A pool right after the input copies the still-empty row 0 (field 0,
+    # capacity 1, not 100); dropout ends the walk for good.
+    net = [IN, pool(2), conv(3), ("DropoutLayer", {}), conv(3)]
+    report = analyze(net, mode="legacy")
+    assert column(report, "field") == [32, 0, 3, 32, 32]
+    assert column(report, "capacity") == [100, 1, 200, 100, 100]
+    assert "low-capacity" in report.rows[1].flags
+
+
+@pytest.mark.parametrize("layers,field,jump,start", [
+    ([conv(3)], 3, 1, 1.5),
+    ([conv(3, stride=2)], 3, 2, 1.5),
+    ([conv(3, pad="same")], 3, 1, 0.5),
+    ([conv(3, pad="full")], 3, 1, -0.5),
+    ([conv(4, pad="same")], 4, 1, 0.0),
+    ([conv(3), conv(3)], 5, 1, 2.5),
+    ([conv(3, stride=2), conv(3)], 7, 2, 3.5),
+    ([pool(2), conv(3)], 6, 2, 3.0),
+    ([pool(3, stride=2), pool(3, stride=2)], 7, 4, 3.5),
+    ([("Pool2DLayer", {"pool_size": 2, "mode": "average_inc_pad"}),
+      ("DropoutLayer", {}), conv(3)], 6, 2, 3.0),
+    ([conv(1), ("DenseLayer", {"num_units": 3})], 32, 32, 16.0),
+])
+def test_exact_window_rules(layers, field, jump, start):
+    row = analyze([IN] + layers).rows[-1]
+    assert row.field == (field, field)
+    assert row.jump == (jump, jump)
+    assert row.start == (start, start)
+
+
+def test_exact_seed_fields():
+    report = analyze(MNIST_TUTORIAL)
+    assert column(report, "field") == [1, 3, 4, 8, 12, 14, 22, 26, 26, 26,
+                                       26, 26]
+    assert column(report, "real_filter") == [1, 3, 3, 6, 6, 6, 12, 12, 26,
+                                             26, 26, 26]
+    assert report.rows[6].capacity[0] == pytest.approx(100 * 12 / 22)
+
+
+def test_exact_non_square():
+    row = analyze([("InputLayer", {"shape": (None, 1, 20, 30)}),
+                   conv((3, 5), stride=(1, 2))] + [conv(3)]).rows[-1]
+    assert row.field == (5, 9) and row.jump == (1, 2)
+    assert row.coverage == (25.0, 30.0)
+
+
+def test_bad_mode_is_refused():
+    with pytest.raises(ValueError, match="legacy"):
+        analyze(MNIST_TUTORIAL, mode="approximate")
+
+
+def test_empty_and_non_networks():
+    with pytest.raises(CapacityError):
+        analyze([])
+    with pytest.raises(CapacityError, match="int"):
+        analyze(3)
