@@ -18,8 +18,6 @@ import math
 from dataclasses import dataclass, field as dc_field
 from typing import Optional, Tuple
 
-import numpy as np
-
 from .errors import BadShapeError, EmptyNetworkError, GraphError, describe_layer
 
 #: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
@@ -103,6 +101,7 @@ def legacy_filters_and_fields(layers, img_size):
     zeros), stride / padding / pooling windows are ignored, and the first
     layer that is neither conv nor max-pool ends the walk for good.
     """
+    import numpy as np   # lazily: `import nolearn_capacity` stays light
     n = len(layers)
     real_filter = np.zeros((n, 2))
     field = np.zeros((n, 2))
@@ -135,6 +134,7 @@ def legacy_filters_and_fields(layers, img_size):
 
 def legacy_capacity_coverage(real_filter, field, img_size):
     """Capacity and coverage in percent, as nolearn computes them."""
+    import numpy as np
     with np.errstate(divide="ignore", invalid="ignore"):
         capacity = 100. * real_filter / field
         capacity[np.logical_not(np.isfinite(capacity))] = 1
@@ -398,9 +398,9 @@ class Report:
 
 def _flags(capacity, coverage, min_capacity, state=None):
     flags = []
-    if any(c < min_capacity for c in capacity):
+    if capacity and min(capacity) < min_capacity:
         flags.append("low-capacity")
-    if any(c > 100 for c in coverage):
+    if coverage and max(coverage) > 100:
         flags.append("over-coverage")
     if state is not None:
         if state.misaligned:
@@ -430,13 +430,14 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
     real_filter, field = legacy_filters_and_fields(layers, img)
     capacity, coverage = legacy_capacity_coverage(real_filter, field, img)
     rows = []
-    for i, record in enumerate(layers):
+    for i, (record, real, seen, cap, cov) in enumerate(zip(
+            layers, map(tuple, real_filter.tolist()),
+            map(tuple, field.tolist()), map(tuple, capacity.tolist()),
+            map(tuple, coverage.tolist()))):
         row = _base_row(record, i)
-        row.real_filter = tuple(real_filter[i].tolist())
-        row.field = row.field_min = tuple(field[i].tolist())
-        row.capacity = tuple(capacity[i].tolist())
-        row.coverage = tuple(coverage[i].tolist())
-        row.flags = _flags(row.capacity, row.coverage, min_capacity)
+        row.real_filter, row.field, row.field_min = real, seen, seen
+        row.capacity, row.coverage = cap, cov
+        row.flags = _flags(cap, cov, min_capacity)
         rows.append(row)
     return Report("legacy", rows, [], network.total_params, min_capacity)
 

@@ -9,8 +9,8 @@ from collections import OrderedDict
 from functools import reduce
 from operator import mul
 
-import numpy as np
-from tabulate import tabulate
+# numpy and tabulate are imported where a table is made, so that
+# `import nolearn_capacity` costs milliseconds, not numpy's import time.
 
 
 class ansi:
@@ -65,11 +65,14 @@ def _painted(text, colour):
 
 
 def _column(values):
+    import numpy as np
     return np.array(values).reshape(-1, 1)
 
 
 def conv_table(report, detailed=False, color=True):
     """nolearn's capacity/coverage table (its exact bytes for 2D nets)."""
+    import numpy as np
+    from tabulate import tabulate
     rows = report.rows
     n_axes = max([len(row.capacity) for row in rows] + [1])
     axes = AXIS_NAMES[n_axes]
@@ -99,6 +102,7 @@ def conv_table(report, detailed=False, color=True):
 
 def plain_table(names, shapes):
     """nolearn's table for nets without convs or at ``verbose < 2``."""
+    from tabulate import tabulate
     table = OrderedDict([
         ('#', list(range(len(names)))),
         ('name', list(names)),
@@ -151,6 +155,7 @@ COLUMNS = (
 
 def report_table(report, color=False, tablefmt="simple"):
     """The full report as one table, flags spelled out."""
+    from tabulate import tabulate
     headers = [h for h, _ in COLUMNS]
     if any(r.source for r in report.rows):
         headers.insert(4, "input")

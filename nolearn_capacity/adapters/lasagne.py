@@ -8,9 +8,8 @@ carrying the attributes a real layer would have.
 Each rule is ``rule(layer, n_axes) -> dict`` of record fields.  Users can
 add their own with :func:`register_rule`.
 """
-from collections import deque
-
-import numpy as np
+import functools
+import math
 
 from .. import geometry
 from ..core import LayerRecord, Network
@@ -193,7 +192,12 @@ def class_names(layer):
     lineage = getattr(layer, "class_lineage", None)
     if lineage:
         return tuple(lineage)
-    return tuple(c.__name__ for c in type(layer).__mro__)
+    return _mro_names(type(layer))
+
+
+@functools.lru_cache(maxsize=None)
+def _mro_names(cls):
+    return tuple(c.__name__ for c in cls.__mro__)
 
 
 def legacy_label(layer):
@@ -224,7 +228,7 @@ def own_params(layer):
     if counted is not None and getattr(layer, "class_lineage", None):
         return [(("spec", id(layer)), counted)] if counted else []
     params = layer.get_params(trainable=True)
-    return [(id(p), int(np.prod(p.get_value(borrow=True).shape)))
+    return [(id(p), math.prod(p.get_value(borrow=True).shape))
             for p in params]
 
 
@@ -236,8 +240,9 @@ def _parents(layer):
     return [] if one is None else [one]
 
 
-def record_of(layer, index=0, inputs=(), n_axes=None):
-    """One layer as a :class:`LayerRecord`."""
+def record_of(layer, index=0, inputs=(), params=None, n_axes=None):
+    """One layer as a :class:`LayerRecord`; ``params`` as from
+    :func:`own_params` when the caller has them already."""
     names = class_names(layer)
     label = legacy_label(layer)
     try:
@@ -262,10 +267,12 @@ def record_of(layer, index=0, inputs=(), n_axes=None):
         except (AttributeError, TypeError, ValueError) as error:
             raise UnsupportedLayerError("{}: {}".format(
                 describe_layer(layer.name, index, names[0]), error)) from error
-    params = sum(size for _, size in own_params(layer))
+    if params is None:
+        params = own_params(layer)
     return LayerRecord(name=layer.name, label=label, class_name=names[0],
                        inputs=tuple(inputs), output_shape=shape,
-                       n_params=params, legacy_role=role,
+                       n_params=sum(size for _, size in params),
+                       legacy_role=role,
                        legacy_size=legacy_size, **fields)
 
 
@@ -324,8 +331,9 @@ def network_of(layers, complete=True):
                     "{} takes input from a layer that is not in the list"
                     .format(describe_layer(layer.name, index,
                                            class_names(layer)[0])))
-        records.append(record_of(layer, index, inputs))
-        seen_params.update(own_params(layer))
+        params = own_params(layer)
+        records.append(record_of(layer, index, inputs, params))
+        seen_params.update(params)
     return Network(tuple(records), sum(seen_params.values()))
 
 
