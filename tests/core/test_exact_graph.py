@@ -1,0 +1,92 @@
+"""Exact-mode rules on graphs, built from core records directly."""
+import pytest
+
+from nolearn_capacity import core
+from nolearn_capacity.core import LayerRecord, Network
+
+
+def rec(name, op, inputs=(), shape=(None, 1, 32, 32), **geometry):
+    for key in ("kernel", "stride", "pad", "dilation"):
+        default = 1 if key in ("stride", "dilation") else 0
+        geometry.setdefault(key, (default, default) if key != "kernel"
+                            else (1, 1))
+    return LayerRecord(name=name, label=name, class_name=op.title(), op=op,
+                       inputs=tuple(inputs), output_shape=shape, **geometry)
+
+
+def conv(name, inputs, k, stride=1, pad=0, dilation=1, learns=True,
+         op="window"):
+    return rec(name, op, inputs, kernel=(k, k), stride=(stride, stride),
+               pad=(pad, pad), dilation=(dilation, dilation), learns=learns)
+
+
+def analyse(*records):
+    return core.report(Network(tuple(records), 0), "exact")
+
+
+def test_residual_sum_is_aligned():
+    report = analyse(rec("in", "input"), conv("a", [0], 3, pad=1),
+                     conv("b", [1], 3, pad=1),
+                     rec("sum", "merge", [0, 2]))
+    assert report.rows[3].field == (5, 5)
+    assert report.warnings == [] and "misaligned" not in report.rows[3].flags
+
+
+def test_misaligned_branches_are_named():
+    report = analyse(rec("in", "input"), conv("valid", [0], 3),
+                     conv("same", [0], 3, pad=1),
+                     rec("cat", "merge", [1, 2]))
+    assert "misaligned" in report.rows[3].flags
+    (warning,) = report.warnings
+    assert "'cat' (#3, Merge)" in warning and "centres [1.5, 0.5]" in warning
+
+
+def test_dilation():
+    row = analyse(rec("in", "input"), conv("d", [0], 3, dilation=2),
+                  conv("e", [1], 3, dilation=4)).rows[-1]
+    assert row.field == (13, 13) and row.real_filter == (9, 9)
+
+
+def test_transposed_phases():
+    # kernel 3, stride 2: even phases get taps 0 and 2 (two input units),
+    # odd phases tap 1 only.
+    row = analyse(rec("in", "input"),
+                  conv("up", [0], 3, stride=2, op="transposed")).rows[-1]
+    assert row.jump == (0.5, 0.5)
+    assert row.field_min == (1, 1) and row.field == (2, 2)
+    assert "shift-variant" in row.flags
+
+
+def test_transposed_with_empty_phase_and_chain():
+    rows = analyse(rec("in", "input"),
+                   conv("dilate", [0], 1, stride=2, op="transposed",
+                        learns=False),
+                   conv("up2", [1], 2, stride=2, op="transposed")).rows
+    assert rows[1].field_min == (0, 0) and rows[1].field == (1, 1)
+    assert "approximate" in rows[2].flags
+
+
+def test_unknown_layer_warns_and_marks_rows():
+    report = analyse(rec("in", "input"), rec("odd", "unknown", [0]),
+                     conv("c", [1], 3))
+    assert "approximate" in report.rows[2].flags
+    assert "no geometry rule for class Unknown" in report.warnings[0]
+
+
+def test_several_inputs_name_their_source():
+    report = analyse(rec("small", "input", shape=(None, 1, 8, 8)),
+                     rec("big", "input"), conv("c", [1], 5),
+                     rec("cat", "merge", [0, 2]))
+    assert [r.source for r in report.rows] == ["small", "big", "big", "big"]
+    assert report.rows[2].coverage == (5 / 32 * 100,) * 2
+
+
+def test_collapse_needs_fixed_size():
+    with pytest.raises(core.BadShapeError, match="fixed size"):
+        analyse(rec("in", "input", shape=(None, 1, None, 32)),
+                rec("dense", "collapse", [0], shape=(None, 10)))
+
+
+def test_input_must_come_first():
+    with pytest.raises(core.GraphError, match="does not come before"):
+        analyse(rec("in", "input"), conv("c", [2], 3), conv("d", [0], 3))
