@@ -6,6 +6,8 @@ LEGACY = [
     "Lasagne==0.1",
     "nolearn==0.6.1",
     "scikit-learn",
+    # Lasagne 0.1 imports pkg_resources, which setuptools 81+ no longer has.
+    "setuptools<81",
 ]
 
 setup(

@@ -36,6 +36,7 @@ import collections
 import collections.abc
 import configparser
 import importlib.machinery
+import importlib.util
 import os
 import re
 import sys
@@ -143,6 +144,11 @@ def _check_versions(versions):
             problems.append(
                 "{0} {1} is installed, supported: {2}. Fix: {3}".format(
                     distribution, version, supported, fix))
+    if importlib.util.find_spec("pkg_resources") is None:
+        # Lasagne 0.1 imports pkg_resources, which new venvs lack and new
+        # setuptools releases drop.
+        problems.append("pkg_resources is missing (Lasagne imports it). "
+                        "Fix: pip install 'setuptools<81'")
     if problems:
         raise UnsupportedLegacyStack(
             "cannot enable the legacy stack (Theano + Lasagne + nolearn):\n  "
