@@ -11,6 +11,7 @@ import traceback
 from . import core, render
 from .adapters import to_network
 from .errors import CapacityError
+from . import targets
 from .examples import BUILTIN
 from .handlers import layer_info_text
 
@@ -24,9 +25,12 @@ def parser():
                     "a convnet (nolearn's table; --mode exact for exact "
                     "receptive fields).")
     p.add_argument("target", nargs="?", default="mnist",
-                   help="a built-in net ({}) or a spec file (.json, .yaml); "
-                        "default: mnist, nolearn's MNIST tutorial net"
-                   .format(", ".join(BUILTIN)))
+                   help="a built-in net ({}), a spec file (.json, .yaml) or "
+                        "script.py:NAME; default: mnist, nolearn's MNIST "
+                        "tutorial net.  `{} compare A B` compares two nets"
+                   .format(", ".join(BUILTIN), PROG))
+    p.add_argument("--input-shape", metavar="N,C,H,W",
+                   help="input shape for torch modules (';' between inputs)")
     p.add_argument("--mode", choices=sorted(core.MODES), default="legacy",
                    help="legacy: nolearn 0.6.1's numbers (default); exact: "
                         "receptive fields with stride, padding, dilation")
@@ -43,6 +47,9 @@ def parser():
                         "(default 100/6)")
     p.add_argument("--output", metavar="FILE",
                    help="write to FILE (whole or not at all)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="also draw capacity and coverage to FILE (.png or "
+                        ".svg; needs matplotlib)")
     colour = p.add_mutually_exclusive_group()
     colour.add_argument("--color", dest="color", action="store_true",
                         default=None, help="force ANSI colours")
@@ -65,13 +72,6 @@ def use_colour(flag, stream):
     if os.environ.get("TERM") == "dumb":
         return False
     return hasattr(stream, "isatty") and stream.isatty()
-
-
-def load_target(target):
-    if target in BUILTIN:
-        return BUILTIN[target]
-    from . import specfile   # only for files
-    return specfile.load(target)
 
 
 def nolearn_text(network, mode, verbose, min_capacity, color):
@@ -102,15 +102,45 @@ def _rounded(row):
 
 
 def run(args, stdout):
-    network = to_network(load_target(args.target),
-                         complete=(args.mode == "exact"))
+    """The text to print, or raise; nothing is written here."""
+    network = to_network(targets.load(args.target),
+                         complete=(args.mode == "exact"),
+                         input_shape=targets.parse_shape(args.input_shape))
     stream = stdout if args.output is None else None
     color = use_colour(args.color, stream) if stream else bool(args.color)
+    report = core.report(network, args.mode, args.min_capacity)
+    if args.plot:
+        report.plot(args.plot)
     if args.fmt == "nolearn":
         return nolearn_text(network, args.mode, args.verbose,
-                            args.min_capacity, color)
-    report = core.report(network, args.mode, args.min_capacity)
-    return render.render(report, args.fmt, color=color)
+                            args.min_capacity, color), 0
+    return render.render(report, args.fmt, color=color), 0
+
+
+def compare_parser():
+    p = argparse.ArgumentParser(
+        prog=PROG + " compare",
+        description="Line up two nets layer by layer (e.g. a PyTorch port "
+                    "and its Lasagne original); exit 0 when equivalent, 1 "
+                    "otherwise.")
+    p.add_argument("a", help="built-in net, spec file or script.py:NAME")
+    p.add_argument("b", help="built-in net, spec file or script.py:NAME")
+    p.add_argument("--mode", choices=sorted(core.MODES), default="exact")
+    p.add_argument("--input-shape", metavar="N,C,H,W",
+                   help="input shape for torch modules")
+    p.add_argument("--output", metavar="FILE",
+                   help="write to FILE (whole or not at all)")
+    p.add_argument("--debug", action="store_true",
+                   help="show the traceback of an error")
+    return p
+
+
+def run_compare(args, stdout):
+    from .compare import compare
+    shape = targets.parse_shape(args.input_shape)
+    result = compare(targets.load(args.a), targets.load(args.b), args.mode,
+                     shape, shape)
+    return result.render(), 0 if result.equivalent else 1
 
 
 def write_whole(path, text):
@@ -127,21 +157,27 @@ def write_whole(path, text):
 
 def main(argv=None, stdout=None):
     stdout = stdout or sys.stdout
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["compare"]:
+        args, job = compare_parser().parse_args(argv[1:]), run_compare
+    else:
+        args, job = parser().parse_args(argv), run
     try:
-        text = run(args, stdout)
+        text, status = job(args, stdout)
         if args.output:
             write_whole(args.output, text)
         else:
             stdout.write(text)
             stdout.flush()
-    except (CapacityError, OSError, ValueError) as error:
+    except Exception as error:   # one line for anything, traceback on demand
         if args.debug:
             traceback.print_exc()
         message = " ".join(str(error).split())
+        if not isinstance(error, CapacityError):
+            message = "{}: {}".format(type(error).__name__, message)
         sys.stderr.write("{}: error: {}\n".format(PROG, message))
         return 1
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -395,6 +395,27 @@ class Report:
     def __str__(self):
         return self.render("text", color=False)
 
+    def to_text(self, color=False):
+        return self.render("text", color=color)
+
+    def to_markdown(self):
+        return self.render("markdown")
+
+    def to_csv(self):
+        return self.render("csv")
+
+    def to_json(self):
+        return self.render("json")
+
+    def to_html(self, color=True):
+        return self.render("html", color=color)
+
+    def plot(self, path):
+        """Capacity and coverage against depth, to a PNG or SVG file
+        (needs matplotlib: ``pip install nolearn_capacity[plot]``)."""
+        from . import plot
+        return plot.plot(self, path)
+
 
 def _flags(capacity, coverage, min_capacity, state=None):
     flags = []

@@ -25,19 +25,29 @@ class ansi:
 
 AXIS_NAMES = {1: ("X",), 2: ("Y", "X"), 3: ("Z", "Y", "X")}
 
+#: Without colour, flagged names get a plain-text marker instead.
+MARKERS = {ansi.MAGENTA: " *", ansi.CYAN: " +", ansi.RED: " *+"}
+
+
+_LEGEND = (
+    "\nExplanation"
+    "\n    X, Y:    image dimensions"
+    "\n    cap.:    learning capacity"
+    "\n    cov.:    coverage of image"
+    "\n    {}capacity too low (<1/6)"
+    "\n    {}image coverage too high (>100%)"
+    "\n    {}capacity too low and coverage too high\n")
+
+
 def legend(color=True):
-    """nolearn's colour legend (plain words when ``color`` is off)."""
-    paint = _painted if color else (lambda text, colour: text)
-    return (
-        "\nExplanation"
-        "\n    X, Y:    image dimensions"
-        "\n    cap.:    learning capacity"
-        "\n    cov.:    coverage of image"
-        "\n    {}: capacity too low (<1/6)"
-        "\n    {}:    image coverage too high (>100%)"
-        "\n    {}:     capacity too low and coverage too high\n"
-        "".format(paint("magenta", ansi.MAGENTA), paint("cyan", ansi.CYAN),
-                  paint("red", ansi.RED)))
+    """nolearn's colour legend; without colour, the markers' legend."""
+    if color:
+        return _LEGEND.format(*(
+            "{}{}{}{}".format(c, word, ansi.ENDC, gap) for c, word, gap in
+            ((ansi.MAGENTA, "magenta", ": "), (ansi.CYAN, "cyan", ":    "),
+             (ansi.RED, "red", ":     "))))
+    return _LEGEND.format(*("{:<9}".format("name{}:".format(MARKERS[c]))
+                            for c in (ansi.MAGENTA, ansi.CYAN, ansi.RED)))
 
 
 def greeting(total_params):
@@ -64,6 +74,13 @@ def _painted(text, colour):
                                                        ansi.ENDC)
 
 
+def _marked(text, colour, color):
+    """A flagged name: painted, or with its plain-text marker."""
+    if colour is None:
+        return text
+    return _painted(text, colour) if color else text + MARKERS[colour]
+
+
 def _column(values):
     import numpy as np
     return np.array(values).reshape(-1, 1)
@@ -84,9 +101,9 @@ def conv_table(report, detailed=False, color=True):
         (np.nan,) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
     totals = [str(reduce(mul, shape)) if shape else '0' for shape in shapes]
-    names = [_painted(row.name, colour_for(row.capacity, row.coverage,
-                                           report.min_capacity)
-                      if color else None) for row in rows]
+    names = [_marked(row.name, colour_for(row.capacity, row.coverage,
+                                          report.min_capacity), color)
+             for row in rows]
     capacity = np.array([per_axis(row.capacity) for row in rows])
     coverage = np.array([per_axis(row.coverage) for row in rows])
     table = np.hstack((_column(names), _column(['x'.join(map(str, s))
@@ -172,6 +189,7 @@ def report_table(report, color=False, tablefmt="simple"):
 
 
 def text(report, color=False):
+    """Greeting, the full report table and the warnings."""
     lines = [greeting(report.total_params),
              "## Layer information ({} mode)".format(report.mode), "",
              report_table(report, color)]
@@ -180,7 +198,126 @@ def text(report, color=False):
     return "\n".join(lines) + "\n"
 
 
-FORMATS = OrderedDict([("text", text)])
+def markdown(report, color=False):
+    """A GitHub pipe table; flags as words (markdown has no colour)."""
+    table = report_table(report, tablefmt="github")
+    notes = "".join("\n> warning: {}".format(w) for w in report.warnings)
+    return "{}\n{}\n".format(table, notes) if notes else table + "\n"
+
+
+def _axis_columns(report):
+    n = max([len(r.capacity) for r in report.rows] + [0])
+    return AXIS_NAMES.get(n, ())
+
+
+#: Per-axis row attributes, in CSV / JSON order.
+AXIS_FIELDS = ("kernel", "stride", "jump", "field_min", "field", "start",
+               "real_filter", "capacity", "coverage")
+
+
+def csv(report, color=False):
+    """One line per layer; per-axis values in columns ``field_y``, ..."""
+    import csv as csv_module
+    import io
+    axes = _axis_columns(report)
+    header = ["index", "name", "class", "size", "params", "input"]
+    header += ["{}_{}".format(f, a.lower()) for f in AXIS_FIELDS for a in axes]
+    header += ["flags"]
+    out = io.StringIO()
+    writer = csv_module.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in report.rows:
+        cells = [row.index, row.name, row.class_name, row.size, row.n_params,
+                 row.source]
+        for name in AXIS_FIELDS:
+            values = getattr(row, name)
+            cells += [values[i] if i < len(values) else ""
+                      for i in range(len(axes))]
+        writer.writerow(cells + [" ".join(row.flags)])
+    return out.getvalue()
+
+
+#: Bump when the JSON layout changes incompatibly.
+SCHEMA_VERSION = 1
+
+
+def to_dict(report):
+    """The report as plain JSON-able data (schema in docs/json-schema.md)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "mode": report.mode,
+        "total_params": report.total_params,
+        "min_capacity": report.min_capacity,
+        "warnings": list(report.warnings),
+        "rows": [{
+            "index": row.index, "name": row.name,
+            "class": row.class_name,
+            "output_shape": list(row.output_shape),
+            "params": row.n_params, "input": row.source,
+            **{name: list(getattr(row, name)) for name in
+               AXIS_FIELDS},
+            "flags": list(row.flags),
+        } for row in report.rows],
+    }
+
+
+def json(report, color=False):
+    import json as json_module
+    return json_module.dumps(to_dict(report), indent=2, allow_nan=False) \
+        + "\n"
+
+
+def from_json(text):
+    """A :class:`~nolearn_capacity.core.Report` from :func:`json` output."""
+    import json as json_module
+    from .core import Report, Row
+    data = json_module.loads(text)
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError("unsupported schema_version {!r}, expected {}"
+                         .format(data.get("schema_version"), SCHEMA_VERSION))
+    rows = [Row(index=r["index"], name=r["name"], class_name=r["class"],
+                output_shape=tuple(r["output_shape"]), n_params=r["params"],
+                source=r["input"], flags=tuple(r["flags"]),
+                **{name: tuple(r[name]) for name in AXIS_FIELDS})
+            for r in data["rows"]]
+    return Report(data["mode"], rows, list(data["warnings"]),
+                  data["total_params"], data["min_capacity"])
+
+
+#: HTML colours for nolearn's highlights.
+HTML_COLOURS = {ansi.RED: "#c0392b", ansi.CYAN: "#008b8b",
+                ansi.MAGENTA: "#a0309a"}
+
+
+def html(report, color=True):
+    """A standalone HTML page: the report table, highlighted as nolearn
+    highlights names, flags also spelled out."""
+    from html import escape
+    head = "".join("<th>{}</th>".format(escape(h)) for h, _ in COLUMNS)
+    body = []
+    for row in report.rows:
+        colour = colour_for(row.capacity, row.coverage, report.min_capacity)
+        style = ' style="color: {}"'.format(HTML_COLOURS[colour]) \
+            if colour and color else ""
+        cells = "".join("<td>{}</td>".format(escape(str(f(row))))
+                        for _, f in COLUMNS)
+        body.append('<tr class="{}"{}>{}</tr>'.format(
+            " ".join(row.flags), style, cells))
+    warnings = "".join("<p class=\"warning\">warning: {}</p>".format(
+        escape(w)) for w in report.warnings)
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        "<title>Layer information</title></head><body>\n"
+        "<p>{}</p>\n<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n{}\n"
+        "</tbody>\n</table>\n{}</body></html>\n".format(
+            escape(greeting(report.total_params).strip("# \n")), head,
+            "\n".join(body), warnings))
+
+
+#: Every text format, by name.  ``plot`` (matplotlib) writes files
+#: instead: see :mod:`nolearn_capacity.plot`.
+FORMATS = OrderedDict([("text", text), ("markdown", markdown), ("csv", csv),
+                       ("json", json), ("html", html)])
 
 
 def render(report, fmt="text", **options):

@@ -12,6 +12,12 @@ def is_torch_module(obj):
                for c in type(obj).__mro__)
 
 
+def _is_unbuilt_neural_net(obj):
+    return (getattr(obj, "layers_", None) is None and
+            hasattr(obj, "initialize_layers") and
+            spec.is_spec_list(getattr(obj, "layers", None)))
+
+
 def to_network(obj, complete=True, input_shape=None, **spec_keywords):
     """Anything we can analyse -> :class:`~nolearn_capacity.core.Network`.
 
@@ -28,7 +34,15 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
         return torch_adapter.network_of(obj, input_shape)
     if hasattr(obj, "keywords") and spec.is_spec_list(getattr(obj, "layers",
                                                               None)):
+        # A spec file: specs plus nolearn-style keywords.
         spec_keywords = dict(obj.keywords, **spec_keywords)
+        obj = obj.layers
+    elif _is_unbuilt_neural_net(obj):
+        # nolearn's NeuralNet before initialize_layers(): read its layer
+        # list and <layer>_<argument> keywords as specs, build nothing.
+        spec_keywords = dict({k: getattr(obj, k) for k in
+                              getattr(obj, "_kwarg_keys", ())},
+                             **spec_keywords)
         obj = obj.layers
     if spec.is_spec_list(obj):
         return lasagne.network_of(spec.build(obj, **spec_keywords), complete)

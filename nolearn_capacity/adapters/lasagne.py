@@ -344,9 +344,8 @@ def layers_of(obj):
     if layers_ is not None:
         return list(layers_.values())
     if hasattr(obj, "initialize_layers") and hasattr(obj, "layers"):
-        raise NotANetworkError(
-            "the NeuralNet has no layers_ yet: call net.initialize_layers() "
-            "first (nolearn_capacity never changes the net it analyses)")
+        # An unbuilt NeuralNet given Lasagne layer objects.
+        return all_layers(list(obj.layers))
     if isinstance(obj, dict):
         return list(obj.values())
     if is_layer(obj):

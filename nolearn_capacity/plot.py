@@ -1,0 +1,62 @@
+"""Capacity and coverage against depth, per axis (matplotlib, optional)."""
+import os
+
+from .errors import CapacityError
+
+#: File types the plot can be written as.
+PLOT_TYPES = ("png", "svg")
+
+
+def plot(report, path):
+    """Draw capacity and coverage per layer, one line per axis, with Cao's
+    capacity threshold and the 100 % coverage line; flagged layers are
+    marked.  The file type follows the extension of ``path``."""
+    kind = os.path.splitext(path)[1].lstrip(".").lower()
+    if kind not in PLOT_TYPES:
+        raise CapacityError("plot file {!r}: expected a .png or .svg name"
+                            .format(path))
+    try:
+        import matplotlib
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CapacityError("plotting needs matplotlib: pip install "
+                            "'nolearn_capacity[plot]'") from None
+    from .render import AXIS_NAMES, _axis_columns
+
+    rows = [r for r in report.rows if r.capacity]
+    depth = [r.index for r in rows]
+    fig, (cap_ax, cov_ax) = plt.subplots(2, 1, sharex=True,
+                                         figsize=(max(6, len(rows) * .5), 6))
+    for i, axis in enumerate(_axis_columns(report)):
+        cap_ax.plot(depth, [r.capacity[i] for r in rows], marker="o",
+                    label="capacity " + axis)
+        cov_ax.plot(depth, [r.coverage[i] for r in rows], marker="o",
+                    label="coverage " + axis)
+    cap_ax.axhline(report.min_capacity, color="#a0309a", linestyle="--",
+                   label="min capacity {:.3g} %".format(report.min_capacity))
+    cov_ax.axhline(100, color="#008b8b", linestyle="--", label="100 %")
+    for r in rows:
+        if "low-capacity" in r.flags:
+            cap_ax.plot(r.index, min(r.capacity), "x", color="#c0392b",
+                        markersize=10)
+        if "over-coverage" in r.flags:
+            cov_ax.plot(r.index, max(r.coverage), "x", color="#c0392b",
+                        markersize=10)
+    cap_ax.set_ylabel("learning capacity (%)")
+    cov_ax.set_ylabel("image coverage (%)")
+    cov_ax.set_xticks(depth)
+    cov_ax.set_xticklabels([r.name for r in rows], rotation=60, ha="right")
+    cap_ax.set_title("{} mode; x: flagged layer".format(report.mode))
+    cap_ax.legend(fontsize="small")
+    cov_ax.legend(fontsize="small")
+    fig.tight_layout()
+    tmp = "{}.tmp{}.{}".format(path, os.getpid(), kind)
+    try:
+        fig.savefig(tmp, format=kind)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
