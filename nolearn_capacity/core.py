@@ -15,10 +15,12 @@ Two sets of rules walk the same records:
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field as dc_field
 from typing import Optional, Tuple
 
-from .errors import BadShapeError, EmptyNetworkError, GraphError, describe_layer
+from .errors import (BadArgumentError, BadShapeError, EmptyNetworkError,
+                     GraphError, describe_layer)
 
 #: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
 DEFAULT_MIN_CAPACITY = 100. / 6
@@ -503,9 +505,10 @@ def report(network, mode="exact", min_capacity=DEFAULT_MIN_CAPACITY):
     try:
         rules = MODES[mode]
     except (KeyError, TypeError):
-        raise ValueError("mode must be one of {}, got {!r}".format(
+        raise BadArgumentError("mode must be one of {}, got {!r}".format(
             ", ".join(sorted(MODES)), mode)) from None
-    if not isinstance(min_capacity, (int, float)) or math.isnan(min_capacity):
-        raise ValueError("min_capacity must be a number, got {!r}".format(
-            min_capacity))
+    if isinstance(min_capacity, bool) or not isinstance(
+            min_capacity, numbers.Real) or not math.isfinite(min_capacity):
+        raise BadArgumentError("min_capacity must be a finite number (a "
+                               "percentage), got {!r}".format(min_capacity))
     return rules(network, min_capacity)

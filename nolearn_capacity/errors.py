@@ -29,6 +29,10 @@ class UnsupportedLayerError(CapacityError, ValueError):
     """A layer's attributes cannot be turned into geometry."""
 
 
+class BadArgumentError(CapacityError, ValueError):
+    """An option (mode, format, threshold, file name) is not valid."""
+
+
 class GraphError(CapacityError, ValueError):
     """The layers do not form an acyclic graph with an input."""
 

@@ -42,8 +42,9 @@ class PrintLayerInfo:
 
     def __init__(self, mode="legacy", min_capacity=core.DEFAULT_MIN_CAPACITY):
         if mode not in core.MODES:
-            raise ValueError("mode must be one of {}, got {!r}".format(
-                ", ".join(sorted(core.MODES)), mode))
+            raise core.BadArgumentError(
+                "mode must be one of {}, got {!r}".format(
+                    ", ".join(sorted(core.MODES)), mode))
         self.mode = mode
         self.min_capacity = min_capacity
 

@@ -1,7 +1,7 @@
 """Capacity and coverage against depth, per axis (matplotlib, optional)."""
 import os
 
-from .errors import CapacityError
+from .errors import BadArgumentError, CapacityError
 
 #: File types the plot can be written as.
 PLOT_TYPES = ("png", "svg")
@@ -13,7 +13,7 @@ def plot(report, path):
     marked.  The file type follows the extension of ``path``."""
     kind = os.path.splitext(path)[1].lstrip(".").lower()
     if kind not in PLOT_TYPES:
-        raise CapacityError("plot file {!r}: expected a .png or .svg name"
+        raise BadArgumentError("plot file {!r}: expected a .png or .svg name"
                             .format(path))
     try:
         import matplotlib

@@ -323,7 +323,8 @@ FORMATS = OrderedDict([("text", text), ("markdown", markdown), ("csv", csv),
 def render(report, fmt="text", **options):
     try:
         renderer = FORMATS[fmt]
-    except KeyError:
-        raise ValueError("unknown format {!r}; valid formats: {}".format(
-            fmt, ", ".join(FORMATS))) from None
+    except (KeyError, TypeError):
+        from .errors import BadArgumentError
+        raise BadArgumentError("unknown format {!r}; valid formats: {}"
+                               .format(fmt, ", ".join(FORMATS))) from None
     return renderer(report, **options)

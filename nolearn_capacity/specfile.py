@@ -17,8 +17,12 @@ def load(path):
     if not os.path.exists(path):
         raise BadSpecError("{}: no such file (expected a spec file .json / "
                            ".yaml or a built-in net name)".format(path))
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadSpecError("{}: cannot read the spec file: {}".format(
+            path, getattr(error, "strerror", None) or error)) from None
     if path.endswith((".yaml", ".yml")):
         data = _yaml(path, text)
     else:
