@@ -258,6 +258,8 @@ def _single(record, index, parent, parent_record, warnings):
                         "approximate".format(layer_id(record, index),
                                              record.class_name))
         state.approximate = True
+        # One that changes the number of axes leaves nothing to follow.
+        state.spatial = len(spatial_shape(record)) == len(parent.axes)
         return state
     n = len(parent.axes)
     if record.op == "collapse":

@@ -10,6 +10,7 @@ add their own with :func:`register_rule`.
 """
 import functools
 import math
+import numbers
 
 from .. import geometry
 from ..core import LayerRecord, Network
@@ -115,31 +116,43 @@ def upscale(layer, n_axes):
                 pad=(0,) * n_axes, dilation=(1,) * n_axes)
 
 
-@register_rule("NINLayer")
+@register_rule("NINLayer", "NINLayer_c01b")
 def nin(layer, n_axes):
     return window(n_axes, learns=True)
 
 
+def _spatial_axis(layer, n_axes, default=1):
+    """The layer's ``axis`` as an index into (batch, channel, *spatial)."""
+    return getattr(layer, "axis", default) % (n_axes + 2)
+
+
 @register_rule("PadLayer")
 def pad_layer(layer, n_axes):
-    if getattr(layer, "batch_ndim", 2) != 2:
-        return dict(op="unknown")
-    width = layer.width
-    widths = [width] * n_axes if isinstance(width, int) else list(width)
-    leading = [w[0] if isinstance(w, (tuple, list)) else w for w in widths]
+    ndim, batch_ndim, width = n_axes + 2, getattr(layer, "batch_ndim", 2), \
+        layer.width
+    per_axis = [width] * (ndim - batch_ndim) \
+        if isinstance(width, numbers.Integral) else list(width)
+    # Widths start after batch_ndim and may stop before the last axis.
+    widths = ([0] * batch_ndim + per_axis + [0] * ndim)[:ndim]
+    if any(w != 0 and w != (0, 0) for w in widths[:2]):
+        return dict(op="unknown")   # pads batch or channels: not spatial
+    leading = [w[0] if isinstance(w, (tuple, list)) else w
+               for w in widths[2:]]
     return window(n_axes, pad=tuple(leading))
 
 
 @register_rule("SliceLayer")
 def slice_layer(layer, n_axes):
-    axis = layer.axis % (n_axes + 2)
+    axis, cut = _spatial_axis(layer, n_axes, -1), layer.slice
+    if not isinstance(cut, slice):
+        return dict(op="unknown")   # an int index removes the axis
     if axis < 2:
         return dict(op="pointwise")
-    if not isinstance(layer.slice, slice):
-        return dict(op="unknown")
     length = layer.input_shape[axis]
-    start, _, step = layer.slice.indices(length) if length is not None \
-        else (layer.slice.start or 0, None, layer.slice.step or 1)
+    if (cut.step or 1) <= 0 or (length is None and (cut.start or 0) < 0):
+        return dict(op="unknown")
+    start, _, step = cut.indices(length) if length is not None \
+        else (cut.start or 0, None, cut.step or 1)
     strides = [1] * n_axes
     pads = [0] * n_axes
     strides[axis - 2] = step
@@ -147,36 +160,94 @@ def slice_layer(layer, n_axes):
     return window(n_axes, 1, tuple(strides), tuple(pads))
 
 
-def _same_spatial_shape(layer, n_axes):
+@register_rule("FeaturePoolLayer", "FeatureWTALayer")
+def feature_pool(layer, n_axes):
+    axis = _spatial_axis(layer, n_axes)
+    if axis < 2:
+        return dict(op="pointwise")   # pools channels (maxout)
+    if "FeatureWTALayer" in class_names(layer):
+        return dict(op="unknown")     # same size, mixes neighbours
+    size = [1] * n_axes
+    size[axis - 2] = layer.pool_size
+    return window(n_axes, tuple(size), tuple(size))
+
+
+@register_rule("ConcatLayer", "ElemwiseSumLayer", "ElemwiseMergeLayer",
+               "AutocropLayer")
+def merge(layer, n_axes):
+    if "ConcatLayer" in class_names(layer) and \
+            _spatial_axis(layer, n_axes) >= 2:
+        return dict(op="unknown")   # maps laid side by side, not aligned
+    return dict(op="merge",
+                cropping=_tuple_or_none(getattr(layer, "cropping", None)))
+
+
+@register_rule("DenseLayer")
+def dense(layer, n_axes):
+    leading = getattr(layer, "num_leading_axes", 1)
+    if leading < 0:
+        leading += n_axes + 2
+    return dict(op="collapse" if leading <= 2 else "unknown")
+
+
+@register_rule("FlattenLayer")
+def flatten(layer, n_axes):
+    outdim = getattr(layer, "outdim", 2)
+    if outdim >= n_axes + 2:
+        return dict(op="pointwise")
+    return dict(op="collapse" if outdim <= 3 else "unknown")
+
+
+@register_rule("DimshuffleLayer")
+def dimshuffle(layer, n_axes):
+    pattern = tuple(layer.pattern)
+    if pattern[2:] == tuple(range(2, n_axes + 2)) and \
+            set(pattern[:2]) <= {0, 1, "x"}:
+        return dict(op="pointwise")
+    return _same_spatial_shape(layer, n_axes, check_shape=False)
+
+
+def _same_spatial_shape(layer, n_axes, check_shape=True):
     out = tuple(layer.output_shape)
     inp = tuple(getattr(layer, "input_shape", ()) or ())
     if len(out) <= 2:
         return dict(op="collapse")
-    if len(out) == len(inp) and out[2:] == inp[2:]:
+    if check_shape and len(out) == len(inp) and out[2:] == inp[2:]:
         return dict(op="pointwise")
     return dict(op="unknown")
 
 
-register_rule("ReshapeLayer", "DimshuffleLayer", "ExpressionLayer")(
-    _same_spatial_shape)
+@register_rule("InverseLayer")
+def inverse(layer, n_axes):
+    # The gradient of another layer: a window's inverse is its transpose.
+    inverted = layer.input_layers[1]
+    rule = next((RULES[n] for n in class_names(inverted) if n in RULES),
+                None)
+    fields = rule(inverted, n_axes) if rule is not None else {}
+    if fields.get("op") == "window":
+        return dict(fields, op="transposed", learns=False)
+    if fields.get("op") == "pointwise":
+        return fields
+    return dict(op="unknown")
+
+
+register_rule("ReshapeLayer", "ExpressionLayer")(_same_spatial_shape)
 register_rule("InputLayer")(_op("input"))
-register_rule("ConcatLayer", "ElemwiseSumLayer", "ElemwiseMergeLayer",
-              "AutocropLayer")(
-    lambda layer, n_axes: dict(op="merge",
-                               cropping=_tuple_or_none(
-                                   getattr(layer, "cropping", None))))
+# Where these sample depends on the data: no bounded field.
+register_rule("TransformerLayer", "TPSTransformerLayer")(_op("unknown"))
 register_rule(
-    "DenseLayer", "GlobalPoolLayer", "SpatialPyramidPoolingLayer",
-    "SpatialPyramidPoolingDNNLayer", "FlattenLayer", "EmbeddingLayer",
+    "GlobalPoolLayer", "SpatialPyramidPoolingLayer",
+    "SpatialPyramidPoolingDNNLayer", "EmbeddingLayer",
     "CustomRecurrentLayer", "RecurrentLayer", "LSTMLayer", "GRULayer")(
     _op("collapse"))
+# StandardizationLayer's default axes normalise over the map per sample;
+# like batch norm at test time, we count it as acting per position.
 register_rule(
     "NonlinearityLayer", "DropoutLayer", "GaussianNoiseLayer",
     "BatchNormLayer", "BatchNormDNNLayer", "StandardizationLayer",
     "LocalResponseNormalization2DLayer", "BiasLayer", "ScaleLayer",
     "ParametricRectifierLayer", "RandomizedRectifierLayer",
-    "FeaturePoolLayer", "FeatureWTALayer", "ShuffleBC01ToC01BLayer",
-    "ShuffleC01BToBC01Layer")(_op("pointwise"))
+    "ShuffleBC01ToC01BLayer", "ShuffleC01BToBC01Layer")(_op("pointwise"))
 
 
 def _tuple_or_none(value):
