@@ -1,8 +1,12 @@
 """Output-size arithmetic along one axis, on ints and ``None``.
 
 The same small functions serve every layer variant (1D/2D/3D, cuDNN,
-cuda-convnet, ...); ``None`` (a variable size) passes through.
+cuda-convnet, ...); ``None`` (a variable size) passes through.  Padding
+follows Lasagne: an int pads both ends, ``'valid'`` is 0, ``'full'`` pads
+``extent - 1`` and ``'same'`` keeps the length (for stride 1).
 """
+
+PAD_MODES = ("valid", "full", "same")
 
 
 def as_tuple(value, n, what="value"):
@@ -33,11 +37,15 @@ def leading_pad(pad, filter_size, dilation=1):
         return extent - 1
     if pad == "same":
         return extent // 2
+    if isinstance(pad, str):
+        raise ValueError("pad {!r} should be an int or one of {}".format(
+            pad, ", ".join(PAD_MODES)))
     return pad
 
 
 def conv_output_length(length, filter_size, stride=1, pad=0, dilation=1):
-    """Lasagne's ``conv_output_length`` with dilation."""
+    """Lasagne's ``conv_output_length`` with dilation: ``'same'`` keeps
+    ``ceil(length / stride)`` whatever the filter size."""
     if length is None:
         return None
     extent = effective_extent(filter_size, dilation)
@@ -56,17 +64,19 @@ def pool_output_length(length, pool_size, stride, pad=0, ignore_border=True):
         return None
     if ignore_border:
         return (length + 2 * pad - pool_size + 1 + stride - 1) // stride
+    if pad:
+        raise ValueError("padding needs ignore_border=True, got pad {}"
+                         .format(pad))
     if stride >= pool_size:
         return (length + stride - 1) // stride
     return max(0, (length - pool_size + stride - 1) // stride) + 1
 
 
 def transposed_output_length(length, filter_size, stride=1, crop=0):
-    """Length of a transposed conv: the input that the matching conv maps
-    to ``length`` elements."""
+    """Length of a transposed conv (Lasagne's ``conv_input_length``): the
+    smallest input that the matching conv maps to ``length`` elements,
+    ``(length - 1) * stride + filter_size - 2 * crop``."""
     if length is None:
         return None
-    if crop == "same":
-        return length * stride
     return (length - 1) * stride + filter_size - 2 * leading_pad(
         crop, filter_size)

@@ -126,6 +126,11 @@ def _spatial_axis(layer, n_axes, default=1):
     return getattr(layer, "axis", default) % (n_axes + 2)
 
 
+def _width_of(w):
+    """Total padding of one axis given as ``n`` or ``(before, after)``."""
+    return sum(w) if isinstance(w, (tuple, list)) else w
+
+
 @register_rule("PadLayer")
 def pad_layer(layer, n_axes):
     ndim, batch_ndim, width = n_axes + 2, getattr(layer, "batch_ndim", 2), \
@@ -134,7 +139,7 @@ def pad_layer(layer, n_axes):
         if isinstance(width, numbers.Integral) else list(width)
     # Widths start after batch_ndim and may stop before the last axis.
     widths = ([0] * batch_ndim + per_axis + [0] * ndim)[:ndim]
-    if any(w != 0 and w != (0, 0) for w in widths[:2]):
+    if any(_width_of(w) for w in widths[:2]):
         return dict(op="unknown")   # pads batch or channels: not spatial
     leading = [w[0] if isinstance(w, (tuple, list)) else w
                for w in widths[2:]]
