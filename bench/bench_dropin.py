@@ -64,7 +64,8 @@ def import_time(module):
     return statistics.median(runs)
 
 
-def main():
+def rows():
+    """Table rows: [what, ours, original, ours / original]."""
     rows = []
     ours_import = import_time("nolearn_capacity")
     theirs_import = import_time("nolearn.lasagne")
@@ -81,7 +82,11 @@ def main():
             original.get_conv_infos(net, detailed=True)
         rows.append(["get_conv_infos, {} layers".format(n), mine, theirs,
                      mine / theirs])
-    print(tabulate(rows, ["what", "ours (s)", "original (s)", "ratio"],
+    return rows
+
+
+def main():
+    print(tabulate(rows(), ["what", "ours (s)", "original (s)", "ratio"],
                    floatfmt=".4g"))
 
 
