@@ -19,7 +19,7 @@ setup(
     long_description=open("README.md").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["nolearn_capacity", "nolearn_capacity.*"]),
-    python_requires=">=3.8",
+    python_requires=">=3.10",
     install_requires=["numpy", "tabulate"],
     extras_require={
         "legacy": LEGACY,

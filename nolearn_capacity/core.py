@@ -42,7 +42,7 @@ OPS = ("input", "window", "transposed", "pointwise", "collapse", "merge",
        "unknown")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerRecord:
     """One layer, framework-free.
 
@@ -70,7 +70,7 @@ class LayerRecord:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Network:
     """Records in topological order plus the net's learnable parameters."""
     layers: Tuple[LayerRecord, ...]
@@ -151,7 +151,7 @@ def legacy_capacity_coverage(real_filter, field, img_size):
 _TOL = 1e-9
 
 
-@dataclass
+@dataclass(slots=True)
 class AxisState:
     """What one unit of a layer sees along one axis, in input pixels."""
     jump: float = 1.0         # distance between neighbouring units
@@ -161,7 +161,7 @@ class AxisState:
     real_filter: float = 1.0  # Cao's real filter size
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitState:
     """Per-axis states of a layer, plus where they came from."""
     axes: Tuple[AxisState, ...]
@@ -353,7 +353,7 @@ def _fmt_number(value):
 # Report: one row per layer, both modes
 # --------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One table row.  Per-axis values are tuples (Y, X for 2D)."""
     index: int
@@ -383,7 +383,7 @@ FLAGS = ("low-capacity", "over-coverage", "misaligned", "approximate",
          "shift-variant")
 
 
-@dataclass
+@dataclass(slots=True)
 class Report:
     """The result of an analysis: rows, warnings and what produced them."""
     mode: str
