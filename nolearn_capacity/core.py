@@ -50,7 +50,8 @@ class LayerRecord:
     entry per spatial axis of the layer's input; ``pad`` is the leading pad.
     ``legacy_role`` is ``'conv'`` or ``'maxpool'`` for the classes nolearn
     0.6.1 recognises, and ``legacy_size`` the raw ``filter_size`` or
-    ``pool_size`` it multiplies with.
+    ``pool_size`` it multiplies with; ``'fused'`` marks a port's separate
+    activation, which copies the row before it.
     """
     name: Optional[str]
     label: str
@@ -125,6 +126,11 @@ def legacy_filters_and_fields(layers, img_size):
             real_filter[j] = real_filter[j - 1]
             field[j] = field[j - 1]
             factor *= np.array(record.legacy_size)
+        elif role == "fused":
+            # A port's separate activation: Lasagne fuses it into the conv
+            # or dense layer before it, so nolearn never saw a row for it.
+            real_filter[j] = real_filter[j - 1]
+            field[j] = field[j - 1]
         else:
             walking = False
             real_filter[j] = img_size

@@ -65,11 +65,13 @@ MERGE_CLASSES = frozenset(
 class SpecLayer(object):
     """A layer described by a spec: Lasagne attributes, no Theano."""
 
-    def __init__(self, class_name, name, inputs, attrs, output_shape,
-                 n_params):
-        self.class_lineage = (class_name,)
+    def __init__(self, lineage, name, inputs, attrs, output_shape,
+                 n_params, base=None):
+        # The class's name and its bases' (a user's subclass of a Lasagne
+        # class is read by its base's rules); ``base`` is the one built.
+        self.class_lineage = tuple(lineage)
         self.name = name
-        if class_name in MERGE_CLASSES:
+        if (base or lineage[0]) in MERGE_CLASSES:
             self.input_layers = list(inputs)
             self.input_shapes = [i.output_shape for i in inputs]
         elif inputs:
@@ -986,13 +988,16 @@ def _custom_recurrent(cls, kw, shapes):
 # Lists of specs -> SpecLayer objects
 # --------------------------------------------------------------------------
 
-def _class_name(factory, index):
-    name = factory if isinstance(factory, str) else getattr(
-        factory, "__name__", None)
-    if not isinstance(name, str):
+def _lineage(factory, index):
+    """Class names of a spec item's class, most specific first: the name
+    itself, or a class and its bases."""
+    if isinstance(factory, type):
+        return tuple(c.__name__ for c in factory.__mro__
+                     if c is not object)
+    if not isinstance(factory, str):
         raise BadSpecError("spec #{}: layer class should be a class or a "
                            "class name, got {!r}".format(index, factory))
-    return name.rsplit(".", 1)[-1]
+    return (factory.rsplit(".", 1)[-1],)
 
 
 def _auto_name(class_name, index):
@@ -1006,12 +1011,13 @@ def _normalise(item, index, keywords):
         raise BadSpecError("spec #{}: expected (class, kwargs) or (name, "
                            "class), got {!r}".format(index, item))
     if isinstance(item[1], dict):
-        cls = _class_name(item[0], index)
+        lineage = _lineage(item[0], index)
         kw = dict(item[1])
-        kw.setdefault("name", _auto_name(cls, index))
+        kw.setdefault("name", _auto_name(lineage[0], index))
     else:
-        cls = _class_name(item[1], index)
+        lineage = _lineage(item[1], index)
         kw = {"name": item[0]}
+    cls = lineage[0]
     prefix = "{}_".format(kw["name"])
     kw.update({k[len(prefix):]: v for k, v in keywords.items()
                if k.startswith(prefix)})
@@ -1023,7 +1029,7 @@ def _normalise(item, index, keywords):
             kw.setdefault(new, kw.pop(old))
     if kw.get("pad") == "half":
         kw["pad"] = "same"
-    return cls, kw
+    return lineage, kw
 
 
 def build(specs, **keywords):
@@ -1035,16 +1041,17 @@ def build(specs, **keywords):
     """
     layers, by_name = [], {}
     for index, item in enumerate(specs):
-        cls, kw = _normalise(item, index, keywords)
+        lineage, kw = _normalise(item, index, keywords)
         name = kw.pop("name")
-        where = describe_layer(name, index, cls)
+        where = describe_layer(name, index, lineage[0])
         if name in by_name:
             raise BadSpecError("{}: two layers are named {!r}".format(
                 where, name))
-        make = BUILDERS.get(cls)
-        if make is None:
+        cls = next((c for c in lineage if c in BUILDERS), None)
+        if cls is None:
             raise BadSpecError("{}: unknown layer class {!r}{}".format(
-                where, cls, _suggest(cls)))
+                where, lineage[0], _suggest(lineage[0])))
+        make = BUILDERS[cls]
         inputs = _inputs(kw, cls, layers, by_name, where)
         try:
             attrs, out, n_params = make(
@@ -1058,7 +1065,7 @@ def build(specs, **keywords):
             raise BadSpecError("{}: unexpected arguments {}".format(
                 where, ", ".join(sorted(kw))))
         _check_shape(out, where)
-        layer = SpecLayer(cls, name, inputs, attrs, out, n_params)
+        layer = SpecLayer(lineage, name, inputs, attrs, out, n_params, cls)
         layers.append(layer)
         by_name[name] = layer
     return layers

@@ -86,3 +86,21 @@ def test_empty_and_non_networks():
         analyze([])
     with pytest.raises(CapacityError, match="int"):
         analyze(3)
+
+
+def test_legacy_fused_activation_is_transparent():
+    # A port's separate ReLU after a conv must not end nolearn's walk.
+    from nolearn_capacity import core
+    from nolearn_capacity.core import LayerRecord, Network
+
+    def rec(role, size=None, shape=(None, 1, 32, 32)):
+        return LayerRecord(name=None, label=role, class_name=role,
+                           op="pointwise", output_shape=shape,
+                           legacy_role=role, legacy_size=size)
+    with_relu = [rec("input"), rec("conv", (3, 3)), rec("fused"),
+                 rec("maxpool", (2, 2)), rec("conv", (3, 3))]
+    without = [r for r in with_relu if r.legacy_role != "fused"]
+    fields = [core.report(Network(tuple(layers), 0), "legacy").rows
+              for layers in (with_relu, without)]
+    assert [r.field for r in fields[0] if r.name != "fused"] == \
+        [r.field for r in fields[1]] == [(32, 32), (3, 3), (3, 3), (7, 7)]
