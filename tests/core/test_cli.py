@@ -128,3 +128,14 @@ def test_spec_file_and_output_file(tmp_path):
     assert "# Neural Network with 40 learnable parameters" in text
     assert "pool    4x4x4         64   100.00   100.00    30.00    30.00" \
         in text
+
+
+def test_readme_shows_what_the_cli_prints():
+    readme = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    block = text.split("as printed by `nolearn-capacity`\n\n```\n", 1)[1]
+    assert block.split("```", 1)[0] == run().stdout
+    # The README starts with exactly the two set-up commands.
+    assert text.split("```\n")[1] == \
+        "pip install . && nolearn-capacity\npip install tox && tox\n"
