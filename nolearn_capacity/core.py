@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field as dc_field
+from fractions import Fraction
 from typing import Optional, Tuple
 
 from .errors import (BadArgumentError, BadShapeError, EmptyNetworkError,
@@ -165,6 +166,11 @@ class AxisState:
     field_max: float = 1.0    # largest receptive field over output phases
     start: float = 0.5        # centre of the first unit
     real_filter: float = 1.0  # Cao's real filter size
+    # The exact fields, unit by unit, over one period of units: unit u sees
+    # input pixels spans[u % P] moved by (u // P) * shift (None: nothing).
+    # None when they are not tracked (fields then follow the formulas).
+    spans: Optional[tuple] = ((0, 0),)
+    shift: int = 1
 
 
 @dataclass(slots=True)
@@ -178,15 +184,75 @@ class UnitState:
     misaligned: bool = False
 
 
+#: Longest period of unit patterns tracked exactly (transposed strides
+#: multiply it); past it, fields follow the uniform formulas.
+MAX_PERIOD = 4096
+
+
+def _span_of(state, unit):
+    """The (first, last) input pixel a unit sees, or None."""
+    turns, phase = divmod(unit, len(state.spans))
+    return _moved(state.spans[phase], turns * state.shift)
+
+
+def _moved(span, step):
+    return None if span is None else (span[0] + step, span[1] + step)
+
+
+def _union(spans):
+    spans = [s for s in spans if s is not None]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) \
+        if spans else None
+
+
+def _shortest_period(spans, shift):
+    n = len(spans)
+    for p in range(1, n):
+        if n % p or (shift * p) % n:
+            continue
+        step = shift * p // n
+        if all(_moved(spans[u], step) == spans[u + p] for u in range(n - p)):
+            return spans[:p], step
+    return spans, shift
+
+
+def _exact(state, spans, shift):
+    """``state`` with its fields taken from the exact ``spans`` of one
+    period of units (None: not tracked)."""
+    if spans is None:
+        state.spans = None
+        return state
+    spans, shift = _shortest_period(tuple(spans), shift)
+    sizes = [0 if s is None else s[1] - s[0] + 1 for s in spans]
+    state.spans, state.shift = spans, shift
+    state.field_min, state.field_max = float(min(sizes)), float(max(sizes))
+    if len(spans) == 1 and spans[0] is not None:
+        state.start = (spans[0][0] + spans[0][1] + 1) / 2.
+    return state
+
+
+def _tracked(prev, *values):
+    return prev.spans is not None and all(
+        isinstance(v, numbers.Integral) for v in values)
+
+
 def _window(prev, kernel, stride, pad, dilation, learns):
     extent = dilation * (kernel - 1) + 1
     growth = (extent - 1) * prev.jump
-    return AxisState(
+    state = AxisState(
         jump=prev.jump * stride,
         field_min=prev.field_min + growth,
         field_max=prev.field_max + growth,
         start=prev.start + ((extent - 1) / 2. - pad) * prev.jump,
         real_filter=growth + prev.jump if learns else prev.real_filter)
+    if not _tracked(prev, kernel, stride, pad, dilation):
+        return _exact(state, None, 0)
+    # unit u reads units u * stride + dilation * m - pad of its input
+    period = len(prev.spans) // math.gcd(len(prev.spans), stride)
+    spans = [_union(_span_of(prev, u * stride + dilation * m - pad)
+                    for m in range(kernel)) for u in range(period)]
+    return _exact(state, spans,
+                  prev.shift * (period * stride // len(prev.spans)))
 
 
 def _transposed(prev, kernel, stride, crop, dilation, learns):
@@ -201,22 +267,43 @@ def _transposed(prev, kernel, stride, crop, dilation, learns):
     seen = [s for s in spans if s is not None]
     extent = dilation * (kernel - 1) + 1
     growth_max = max(seen) * prev.jump
-    return AxisState(
+    state = AxisState(
         jump=prev.jump / stride,
         field_min=(0. if None in spans
                    else prev.field_min + min(seen) * prev.jump),
         field_max=prev.field_max + growth_max,
         start=prev.start + (crop - (extent - 1) / 2.) / stride * prev.jump,
         real_filter=growth_max + prev.jump if learns else prev.real_filter)
+    if not _tracked(prev, kernel, stride, crop, dilation) or \
+            len(prev.spans) * stride > MAX_PERIOD:
+        return _exact(state, None, 0)
+    # one period of the input's units makes stride times as many outputs
+    fields = []
+    for o in range(len(prev.spans) * stride):
+        reads = [o + crop - dilation * m for m in range(kernel)]
+        fields.append(_union(_span_of(prev, r // stride) for r in reads
+                             if r % stride == 0))
+    return _exact(state, fields, prev.shift)
 
 
 def _collapse(prev, length):
     # A unit that sees the whole input map: the union of all its fields.
+    if prev.spans is not None and isinstance(length, numbers.Integral):
+        # the first period holds the first pixel, the last period the last
+        period = len(prev.spans)
+        whole = _union(_span_of(prev, u) for u in set(range(min(
+            period, length))) | set(range(max(0, length - period), length)))
+        if whole is not None:
+            size = whole[1] - whole[0] + 1.
+            return AxisState(jump=size, field_min=size, field_max=size,
+                             start=(whole[0] + whole[1] + 1) / 2.,
+                             real_filter=size, spans=(whole,),
+                             shift=int(size))
     span = (length - 1) * prev.jump
     total = prev.field_max + span
     return AxisState(jump=total, field_min=prev.field_min + span,
                      field_max=total, start=prev.start + span / 2.,
-                     real_filter=total)
+                     real_filter=total, spans=None)
 
 
 def _crop_offset(mode, length, smallest):
@@ -285,7 +372,10 @@ def _single(record, index, parent, parent_record, warnings):
         rule(a, k, s, p, d, record.learns) for a, k, s, p, d in zip(
             parent.axes, record.kernel, record.stride, record.pad,
             record.dilation))
-    if record.op == "transposed" and any(s > 1 for s in record.stride):
+    if all(a.spans is not None for a in state.axes):
+        # exact: the units differ iff their pattern has a period over 1
+        state.shift_variant = any(len(a.spans) > 1 for a in state.axes)
+    elif record.op == "transposed" and any(s > 1 for s in record.stride):
         # A second phase-dependent layer makes min/max bounds, not exact.
         state.approximate = state.approximate or parent.shift_variant
         state.shift_variant = True
@@ -302,49 +392,72 @@ def _check_axes(record, index, n):
 
 
 def _merge(record, index, parents, layers, warnings):
-    spatial = [p for p in parents if p.spatial]
-    if not spatial:
+    pairs = [(p, i) for p, i in zip(parents, record.inputs) if p.spatial]
+    if not pairs:
         return UnitState(parents[0].axes, parents[0].source, False,
                          any(p.approximate for p in parents))
+    spatial = [p for p, _ in pairs]
     n = min(len(p.axes) for p in spatial)
-    shapes = [spatial_shape(layers[i]) for i in record.inputs]
-    starts = []
-    for p, shape in zip(parents, shapes):
-        offsets = []
+    shapes = [spatial_shape(layers[i]) for _, i in pairs]
+    offsets = []     # per spatial input, per axis: units cropped in front
+    for shape in shapes:
+        per_axis = []
         for axis in range(n):
             mode = record.cropping[axis + 2] if record.cropping and \
                 len(record.cropping) > axis + 2 else None
             lengths = [s[axis] for s in shapes if len(s) > axis and
                        s[axis] is not None]
             length = shape[axis] if len(shape) > axis else None
-            offset = (_crop_offset(mode, length, min(lengths))
-                      if lengths and length is not None else 0)
-            offsets.append(p.axes[axis].start + offset * p.axes[axis].jump)
-        starts.append(offsets)
+            per_axis.append(_crop_offset(mode, length, min(lengths))
+                            if lengths and length is not None else 0)
+        offsets.append(per_axis)
     axes = []
     misaligned = []
     for axis in range(n):
         options = [p.axes[axis] for p in spatial]
         jumps = [a.jump for a in options]
-        centres = [s[axis] for s in starts]
+        centres = [a.start + off[axis] * a.jump
+                   for a, off in zip(options, offsets)]
         if max(jumps) - min(jumps) > _TOL or max(centres) - min(centres) > _TOL:
             misaligned.append("axis {}: jumps {}, centres {}".format(
                 axis, _fmt_list(jumps), _fmt_list(centres)))
-        widest = max(options, key=lambda a: a.field_max)
-        axes.append(AxisState(
-            jump=widest.jump,
+        widest = max(range(len(options)), key=lambda k: options[k].field_max)
+        state = AxisState(
+            jump=options[widest].jump,
             field_min=max(a.field_min for a in options),
-            field_max=widest.field_max,
-            start=starts[spatial.index(
-                max(spatial, key=lambda p: p.axes[axis].field_max))][axis],
-            real_filter=max(a.real_filter for a in options)))
+            field_max=options[widest].field_max,
+            start=centres[widest],
+            real_filter=max(a.real_filter for a in options))
+        same_image = len({p.source for p in spatial}) == 1
+        axes.append(_union_of_branches(
+            state, options, [off[axis] for off in offsets])
+            if same_image else _exact(state, None, 0))
     if misaligned:
         warnings.append("{}: branches are misaligned ({})".format(
             layer_id(record, index), "; ".join(misaligned)))
     widest_parent = max(spatial, key=lambda p: sum(a.field_max for a in p.axes))
+    exact = all(a.spans is not None for a in axes)
     return UnitState(tuple(axes), widest_parent.source, True,
                      any(p.approximate for p in parents),
+                     any(len(a.spans) > 1 for a in axes) if exact else
                      any(p.shift_variant for p in parents), bool(misaligned))
+
+
+def _union_of_branches(state, options, offsets):
+    """A merged unit sees what its unit in every branch sees: the union
+    (branches of equal jump; else the widest branch's formulas)."""
+    if any(a.spans is None for a in options) or len({
+            Fraction(a.shift, len(a.spans)) for a in options}) > 1:
+        return _exact(state, None, 0)
+    period = 1
+    for a in options:
+        period = period * len(a.spans) // math.gcd(period, len(a.spans))
+    if period > MAX_PERIOD:
+        return _exact(state, None, 0)
+    spans = [_union(_span_of(a, u + off) for a, off in zip(options, offsets))
+             for u in range(period)]
+    first = options[0]
+    return _exact(state, spans, first.shift * period // len(first.spans))
 
 
 def _fmt_list(values):
@@ -494,8 +607,10 @@ def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
             row.field_min = tuple(a.field_min for a in axes)
             row.start = tuple(a.start for a in axes)
             row.real_filter = tuple(a.real_filter for a in axes)
+            # a unit that sees nothing (zeros from a strided transposed
+            # conv, then a stride that keeps only those) learns nothing
             row.capacity = tuple(100. * a.real_filter / a.field_max
-                                 for a in axes)
+                                 if a.field_max else 0. for a in axes)
             row.coverage = tuple(100. * a.field_max / size
                                  for a, size in zip(axes, image))
         if several_inputs:

@@ -1,0 +1,1090 @@
+"""PyTorch modules -> core records.
+
+This is the only file of the package that imports torch; it is loaded when
+a torch module arrives (:func:`nolearn_capacity.adapters.to_network`).
+
+The walk is separate from the rules.  The walk traces the module with
+``torch.fx`` (so ``torch.cat``, ``+``, ``F.max_pool2d``, ``F.interpolate``,
+``view`` ... are seen as nodes) and runs the traced graph once on zeros of
+``input_shape`` to learn every node's output shape.  Modules that fx cannot
+trace (data-dependent control flow, ...) are walked with forward hooks on
+their leaf modules instead, with a warning: functional calls are then
+invisible and modules are assumed to form a chain.  The analysed module is
+never changed: both walks run on a deep copy in eval mode.
+
+Each rule is ``rule(call, n_axes) -> dict`` of
+:class:`~nolearn_capacity.core.LayerRecord` fields (at least ``op``), where
+``call`` is a :class:`Call`.  Module rules are looked up by class (a
+subclass uses its base's rule unless it has its own), function rules by the
+fx target (a function, or a method name for ``x.view(...)``).  Types without
+a rule become op ``'unknown'``, which the core flags.  Users add rules with
+:func:`register_module_rule` and :func:`register_function_rule`.
+"""
+import copy
+import inspect
+import operator
+import sys
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import torch
+import torch.fx
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..core import LayerRecord, Network
+from ..errors import BadShapeError, UnsupportedLayerError, describe_layer
+
+MODULE_RULES = {}
+FUNCTION_RULES = {}
+#: Display names of registered functions (``F.max_pool2d`` is a dispatch
+#: wrapper whose ``__name__`` is ``'fn'``).
+FUNCTION_NAMES = {}
+
+
+@dataclass
+class TensorInfo:
+    """What the walk keeps of a tensor: its shape (no data)."""
+    shape: tuple
+    dtype: object = None
+
+    @property
+    def spatial(self):
+        return self.shape[2:]
+
+
+@dataclass
+class Call:
+    """One call of a module or function, as the rules see it.
+
+    ``target`` is the module instance, the function, or the method name;
+    ``args`` / ``kwargs`` are the call's arguments with tensors replaced by
+    :class:`TensorInfo`; ``in_shape`` is the first tensor argument's shape
+    and ``out_shape`` the (first) output's.
+    """
+    target: object
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    in_shape: tuple = ()
+    out_shape: tuple = ()
+
+    def arg(self, position, name, default=None):
+        """An argument given by position or by keyword."""
+        if name in self.kwargs:
+            return self.kwargs[name]
+        if position < len(self.args):
+            return self.args[position]
+        return default
+
+    @property
+    def tensors(self):
+        return [a for a in _flat(self.args) + _flat(list(self.kwargs.values()))
+                if isinstance(a, TensorInfo)]
+
+
+# --------------------------------------------------------------------------
+# Geometry helpers: ints and tuples in, record fields out
+# --------------------------------------------------------------------------
+
+def per_axis(value, n_axes, what="value"):
+    """``3 -> (3, 3)``; a sequence of length ``n_axes`` is kept as a tuple."""
+    if isinstance(value, (list, tuple, torch.Size)):
+        if len(value) == 1 and n_axes != 1:
+            return (int(value[0]),) * n_axes
+        if len(value) != n_axes:
+            raise ValueError("{} {!r} should have {} entries".format(
+                what, tuple(value), n_axes))
+        return tuple(int(v) for v in value)
+    return (int(value),) * n_axes
+
+
+def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False):
+    """A sliding-window record (conv, pool, pad, slice), per axis."""
+    return dict(op="window", kernel=per_axis(kernel, n_axes, "kernel"),
+                stride=per_axis(stride, n_axes, "stride"),
+                pad=per_axis(pad, n_axes, "pad"),
+                dilation=per_axis(dilation, n_axes, "dilation"),
+                learns=learns)
+
+
+def transposed(n_axes, kernel, stride, crop=0, dilation=1, learns=False):
+    """A transposed-conv record: output ``o`` takes input ``i`` through tap
+    ``m`` when ``o = i * stride + dilation * m - crop``."""
+    record = window(n_axes, kernel, stride, crop, dilation, learns)
+    record["op"] = "transposed"
+    return record
+
+
+def conv_leading_pad(padding, kernel, dilation):
+    """The pad before the first element, per axis, for torch's padding
+    values: ints, ``'valid'``, or ``'same'`` (torch pads ``total // 2`` in
+    front of ``total = dilation * (kernel - 1)``, the odd one behind)."""
+    if padding == "valid":
+        return (0,) * len(kernel)
+    if padding == "same":
+        return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+    return per_axis(padding, len(kernel), "padding")
+
+
+def leading_pads(widths, n_axes):
+    """``F.pad``-style widths (last axis first, ``(before, after)`` pairs)
+    -> the leading pad of each spatial axis, first axis first."""
+    widths = tuple(widths)
+    if len(widths) % 2:
+        raise ValueError("pad widths {!r} should come in pairs".format(widths))
+    pads = [0] * n_axes
+    for k in range(min(len(widths) // 2, n_axes)):
+        pads[n_axes - 1 - k] = int(widths[2 * k])
+    return tuple(pads)
+
+
+def _op(name):
+    return lambda call, n_axes: dict(op=name)
+
+
+def _flat(values):
+    out = []
+    for v in values:
+        if isinstance(v, dict):
+            out.extend(_flat(list(v.values())))
+        elif isinstance(v, (list, tuple)) and not isinstance(v, torch.Size):
+            out.extend(_flat(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _spatial(shape):
+    return tuple(shape[2:])
+
+
+# --------------------------------------------------------------------------
+# Rule tables
+# --------------------------------------------------------------------------
+
+def register_module_rule(*classes):
+    """Decorator: use ``rule(call, n_axes) -> dict`` for these module
+    classes (and their subclasses without a rule of their own).
+
+    Examples
+    --------
+    >>> @register_module_rule(MyBlur)
+    ... def blur(call, n_axes):
+    ...     return window(n_axes, kernel=3, pad=1)
+    """
+    def add(rule):
+        for cls in classes:
+            MODULE_RULES[cls] = rule
+        return rule
+    return add
+
+
+def register_function_rule(*targets):
+    """Decorator: use ``rule(call, n_axes) -> dict`` for these fx targets:
+    functions (``torch.cat``, ``F.relu``, ``operator.add``) or method names
+    (``'view'``)."""
+    def add(rule):
+        for target in targets:
+            FUNCTION_RULES[target] = rule
+        return rule
+    return add
+
+
+def module_rule(module):
+    """The rule for a module, through its class's MRO; None if none."""
+    return module_rule_of_class(type(module))
+
+
+def module_rule_of_class(cls):
+    for base in cls.__mro__:
+        if base in MODULE_RULES:
+            return MODULE_RULES[base]
+    return None
+
+
+def function_rule(target):
+    try:
+        return FUNCTION_RULES.get(target)
+    except TypeError:   # unhashable target
+        return None
+
+
+def _named(*names):
+    """``'F.relu'`` -> the object; keeps the short name for records."""
+    spaces = {"F": F, "torch": torch, "operator": operator}
+    objects = []
+    for dotted in names:
+        space, _, name = dotted.partition(".")
+        obj = getattr(spaces[space], name, None)
+        if obj is None:     # not in this torch version
+            continue
+        objects.append(obj)
+        FUNCTION_NAMES.setdefault(id(obj), name)
+    return objects
+
+
+# --- convolutions -----------------------------------------------------------
+
+@register_module_rule(nn.Conv1d, nn.Conv2d, nn.Conv3d)
+def conv(call, n_axes):
+    m = call.target
+    kernel = per_axis(m.kernel_size, n_axes, "kernel_size")
+    dilation = per_axis(m.dilation, n_axes, "dilation")
+    # padding_mode (reflect, circular, ...) only changes border values
+    pad = conv_leading_pad(m.padding, kernel, dilation)
+    return window(n_axes, kernel, m.stride, pad, dilation, learns=True)
+
+
+@register_module_rule(nn.ConvTranspose1d, nn.ConvTranspose2d,
+                      nn.ConvTranspose3d)
+def conv_transpose(call, n_axes):
+    m = call.target
+    # output_padding adds units at the end: size only
+    return transposed(n_axes, m.kernel_size, m.stride, m.padding, m.dilation,
+                      learns=True)
+
+
+@register_function_rule(*_named("F.conv1d", "F.conv2d", "F.conv3d"))
+def conv_function(call, n_axes):
+    kernel = _spatial(call.arg(1, "weight").shape)
+    dilation = per_axis(call.arg(5, "dilation", 1), n_axes, "dilation")
+    pad = conv_leading_pad(call.arg(4, "padding", 0), kernel, dilation)
+    return window(n_axes, kernel, call.arg(3, "stride", 1), pad, dilation,
+                  learns=True)
+
+
+@register_function_rule(*_named("F.conv_transpose1d", "F.conv_transpose2d",
+                                "F.conv_transpose3d"))
+def conv_transpose_function(call, n_axes):
+    kernel = _spatial(call.arg(1, "weight").shape)
+    return transposed(n_axes, kernel, call.arg(3, "stride", 1),
+                      call.arg(4, "padding", 0), call.arg(7, "dilation", 1),
+                      learns=True)
+
+
+# --- pooling ----------------------------------------------------------------
+
+def _stride_or_kernel(stride, kernel):
+    # torch's default stride is the kernel (None, or [] for the builtins)
+    return kernel if stride is None or stride == [] or stride == () \
+        else stride
+
+
+@register_module_rule(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)
+def max_pool(call, n_axes):
+    m = call.target
+    # ceil_mode only adds a partial window at the end: size only
+    return window(n_axes, m.kernel_size,
+                  _stride_or_kernel(m.stride, m.kernel_size), m.padding,
+                  m.dilation)
+
+
+@register_module_rule(nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+def avg_pool(call, n_axes):
+    m = call.target
+    return window(n_axes, m.kernel_size,
+                  _stride_or_kernel(m.stride, m.kernel_size), m.padding)
+
+
+@register_module_rule(nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)
+def lp_pool(call, n_axes):
+    m = call.target
+    return window(n_axes, m.kernel_size,
+                  _stride_or_kernel(m.stride, m.kernel_size))
+
+
+@register_function_rule(*_named("F.max_pool1d", "F.max_pool2d",
+                                "F.max_pool3d", "F.max_pool1d_with_indices",
+                                "F.max_pool2d_with_indices",
+                                "F.max_pool3d_with_indices"))
+def max_pool_function(call, n_axes):
+    kernel = call.arg(1, "kernel_size")
+    return window(n_axes, kernel,
+                  _stride_or_kernel(call.arg(2, "stride"), kernel),
+                  call.arg(3, "padding", 0), call.arg(4, "dilation", 1))
+
+
+@register_function_rule(*_named("F.avg_pool1d", "F.avg_pool2d",
+                                "F.avg_pool3d"))
+def avg_pool_function(call, n_axes):
+    kernel = call.arg(1, "kernel_size")
+    return window(n_axes, kernel,
+                  _stride_or_kernel(call.arg(2, "stride"), kernel),
+                  call.arg(3, "padding", 0))
+
+
+@register_function_rule(*_named("F.lp_pool1d", "F.lp_pool2d", "F.lp_pool3d"))
+def lp_pool_function(call, n_axes):
+    kernel = call.arg(2, "kernel_size")
+    return window(n_axes, kernel,
+                  _stride_or_kernel(call.arg(3, "stride"), kernel))
+
+
+def adaptive_pool(call, n_axes):
+    """Adaptive pooling, from the input and output lengths per axis.
+
+    Output 1 everywhere is a global pool (``'collapse'``).  An axis whose
+    input length is a multiple of the output length is a window of kernel
+    and stride ``input // output``; one whose output length is a multiple of
+    the input length repeats each input unit (a transposed window of kernel
+    and stride ``output // input``, like nearest upsampling).  Other lengths
+    give windows of varying size and position, which no per-axis
+    kernel/stride describes: the record is ``'unknown'`` (the core flags the
+    rows from there on as approximate) with the reason in ``note``.
+    """
+    lengths = list(zip(_spatial(call.in_shape), _spatial(call.out_shape)))
+    if all(o == 1 for _, o in lengths):
+        return dict(op="collapse")
+    if all(n % o == 0 for n, o in lengths):
+        return window(n_axes, tuple(n // o for n, o in lengths),
+                      tuple(n // o for n, o in lengths))
+    if all(o % n == 0 for n, o in lengths):
+        factor = tuple(o // n for n, o in lengths)
+        return transposed(n_axes, factor, factor)
+    return dict(op="unknown", note="adaptive pooling {} -> {}: windows of "
+                "varying size".format(_spatial(call.in_shape),
+                                      _spatial(call.out_shape)))
+
+
+register_module_rule(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d,
+                     nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d,
+                     nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)(adaptive_pool)
+register_function_rule(*_named(
+    "F.adaptive_avg_pool1d", "F.adaptive_avg_pool2d", "F.adaptive_avg_pool3d",
+    "F.adaptive_max_pool1d", "F.adaptive_max_pool2d", "F.adaptive_max_pool3d",
+    "F.adaptive_max_pool1d_with_indices", "F.adaptive_max_pool2d_with_indices",
+    "F.adaptive_max_pool3d_with_indices"))(adaptive_pool)
+
+
+# --- resampling -------------------------------------------------------------
+
+#: Half-width, in input units, of each interpolation kernel: an output at
+#: source coordinate x reads the inputs i with |x - i| < width.
+INTERPOLATION_WIDTH = {"linear": 1, "bilinear": 1, "trilinear": 1,
+                       "bicubic": 2}
+
+
+def _resample_axis(mode, length, out_length, scale):
+    """One axis of ``F.interpolate`` -> ``(op, kernel, stride, pad)`` or
+    None when no integer factor describes it.
+
+    ``scale`` is the source step per output unit torch uses: ``1 /
+    scale_factor`` when a scale factor is given, else ``in / out``.
+    Upsampling by an integer ``f`` (align_corners=False) reads source
+    coordinate ``x = (o + 1/2) / f - 1/2``:
+
+    * nearest / nearest-exact: ``floor(o / f)``, one input: kernel
+      ``f``, stride ``f``, no pad (each input repeated ``f`` times).
+    * linear family (bicubic: width 2): inputs ``i`` with ``|x - i| <
+      width``, i.e. ``f * i + m - crop = o`` for taps ``m < 2 * width * f -
+      f % 2`` and ``crop = width * f - (f + 1) // 2``.  For odd ``f`` one
+      phase in ``f`` has ``x`` on an input and reads that input alone; the
+      transposed rule finds this itself for linear, but bicubic's weights
+      vanish at ``|t| = 1`` too, so its ``field_min`` is a bound there.
+
+    Downsampling by an integer ``g`` reads ``x = g * o + (g - 1) / 2``:
+    nearest ``g * o`` (kernel 1, stride ``g``), nearest-exact ``g * o + g //
+    2``, linear one input (odd ``g``) or two (even ``g``) around ``x``,
+    bicubic one or four.  ``'area'`` is adaptive average pooling.
+    """
+    if length == out_length:
+        return ("window", 1, 1, 0)
+    up = 1. / scale
+    if up > 1 and abs(up - round(up)) < 1e-9 and out_length == round(up) * \
+            length:
+        f = int(round(up))
+        if mode in ("nearest", "nearest-exact"):
+            return ("transposed", f, f, 0)
+        width = INTERPOLATION_WIDTH.get(mode)
+        if width is None:
+            return None
+        return ("transposed", 2 * width * f - f % 2, f,
+                width * f - (f + 1) // 2)
+    if scale > 1 and abs(scale - round(scale)) < 1e-9:
+        g = int(round(scale))
+        odd = g % 2
+        if mode == "nearest":
+            return ("window", 1, g, 0)
+        if mode == "nearest-exact":
+            return ("window", 1, g, -(g // 2))
+        if mode in INTERPOLATION_WIDTH:
+            kernel = 1 if odd else 2 * INTERPOLATION_WIDTH[mode]
+            return ("window", kernel, g, (kernel - 1) // 2 - (g - 1) // 2)
+    return None
+
+
+def resample(call, n_axes, scale_factor, mode, align_corners,
+             antialias=False, recompute=None):
+    """``nn.Upsample`` / ``F.interpolate`` with any mode; see
+    :func:`_resample_axis`.  Non-integer factors, ``align_corners=True``
+    (source step ``(in - 1) / (out - 1)``) and antialiased downsampling
+    are ``'unknown'``."""
+    if mode == "area":      # torch runs adaptive average pooling
+        return adaptive_pool(call, n_axes)
+    lengths = list(zip(_spatial(call.in_shape), _spatial(call.out_shape)))
+    if scale_factor is not None and not recompute:
+        factors = tuple(scale_factor) if isinstance(
+            scale_factor, (tuple, list)) else (scale_factor,) * n_axes
+        scales = [1. / float(f) for f in factors]
+    else:
+        scales = [n / float(o) for n, o in lengths]
+    axes = None
+    if not (align_corners and any(n != o for n, o in lengths)) and not \
+            (antialias and any(n > o for n, o in lengths)):
+        axes = [_resample_axis(mode, n, o, s)
+                for (n, o), s in zip(lengths, scales)]
+    if axes is None or None in axes:
+        return dict(op="unknown", note="{} resampling {} -> {}: no integer "
+                    "factor".format(mode, _spatial(call.in_shape),
+                                    _spatial(call.out_shape)))
+    ops = {a[0] for a in axes if a[1:] != (1, 1, 0)} or {"window"}
+    if len(ops) > 1:
+        return dict(op="unknown", note="upsamples one axis and downsamples "
+                    "another")
+    build = window if ops == {"window"} else transposed
+    return build(n_axes, tuple(a[1] for a in axes), tuple(a[2] for a in axes),
+                 tuple(a[3] for a in axes))
+
+
+@register_module_rule(nn.Upsample)
+def upsample(call, n_axes):
+    m = call.target
+    return resample(call, n_axes, m.scale_factor, m.mode, m.align_corners,
+                    recompute=getattr(m, "recompute_scale_factor", None))
+
+
+@register_module_rule(nn.UpsamplingNearest2d)
+def upsample_nearest(call, n_axes):
+    return resample(call, n_axes, call.target.scale_factor, "nearest", None)
+
+
+@register_module_rule(nn.UpsamplingBilinear2d)
+def upsample_bilinear(call, n_axes):
+    # this class always aligns corners
+    return resample(call, n_axes, call.target.scale_factor, "bilinear", True)
+
+
+@register_function_rule(*_named("F.interpolate", "F.upsample"))
+def interpolate(call, n_axes):
+    return resample(call, n_axes, call.arg(2, "scale_factor"),
+                    call.arg(3, "mode", "nearest"),
+                    call.arg(4, "align_corners"),
+                    antialias=call.arg(6, "antialias", False),
+                    recompute=call.arg(5, "recompute_scale_factor"))
+
+
+def _shuffle(factor, n_axes, up):
+    # Each output unit reads one input position: channels <-> space.
+    build = transposed if up else window
+    return build(n_axes, factor, factor)
+
+
+@register_module_rule(nn.PixelShuffle)
+def pixel_shuffle(call, n_axes):
+    return _shuffle(call.target.upscale_factor, n_axes, True)
+
+
+@register_module_rule(nn.PixelUnshuffle)
+def pixel_unshuffle(call, n_axes):
+    return _shuffle(call.target.downscale_factor, n_axes, False)
+
+
+@register_function_rule(*_named("F.pixel_shuffle"))
+def pixel_shuffle_function(call, n_axes):
+    return _shuffle(call.arg(1, "upscale_factor"), n_axes, True)
+
+
+@register_function_rule(*_named("F.pixel_unshuffle"))
+def pixel_unshuffle_function(call, n_axes):
+    return _shuffle(call.arg(1, "downscale_factor"), n_axes, False)
+
+
+# --- padding and slicing ----------------------------------------------------
+
+@register_module_rule(
+    nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d, nn.ConstantPad1d,
+    nn.ConstantPad2d, nn.ConstantPad3d, nn.ReflectionPad1d,
+    nn.ReflectionPad2d, nn.ReflectionPad3d, nn.ReplicationPad1d,
+    nn.ReplicationPad2d, nn.ReplicationPad3d,
+    *[getattr(nn, n) for n in ("CircularPad1d", "CircularPad2d",
+                               "CircularPad3d") if hasattr(nn, n)])
+def pad_module(call, n_axes):
+    return window(n_axes, pad=leading_pads(call.target.padding, n_axes))
+
+
+@register_function_rule(*_named("F.pad"))
+def pad_function(call, n_axes):
+    return window(n_axes, pad=leading_pads(call.arg(1, "pad"), n_axes))
+
+
+def _index(call, n_axes):
+    """``x[..., a:b:c]`` on a tensor: per spatial axis a window of kernel 1,
+    stride ``c`` and leading pad ``-a``; anything but plain slices over the
+    existing axes is ``'unknown'``."""
+    source, index = call.args[0], call.args[1]
+    if not isinstance(source, TensorInfo):     # picking from a tuple
+        return _same_spatial(call, n_axes)
+    index = index if isinstance(index, tuple) else (index,)
+    if any(i is Ellipsis for i in index):
+        at = index.index(Ellipsis)
+        fill = len(source.shape) - (len(index) - 1)
+        index = index[:at] + (slice(None),) * fill + index[at + 1:]
+    if len(index) > len(source.shape) or not all(
+            isinstance(i, slice) for i in index):
+        return _same_spatial(call, n_axes)
+    strides, pads = [1] * n_axes, [0] * n_axes
+    for axis, item in enumerate(index[2:]):
+        start, _, step = item.indices(source.shape[axis + 2])
+        strides[axis], pads[axis] = step, -start
+    return window(n_axes, 1, tuple(strides), tuple(pads))
+
+
+register_function_rule(operator.getitem)(_index)
+
+
+# --- merges -----------------------------------------------------------------
+
+def elementwise(call, n_axes):
+    """Arithmetic: several maps merge; one map with scalars acts per
+    position (as does a map with constants: see :func:`make_record`)."""
+    tensors = [t for t in call.tensors if len(t.shape) > 2]
+    if len(tensors) > 1:
+        return dict(op="merge")
+    return _same_spatial(call, n_axes)
+
+
+register_function_rule(*_named(
+    "operator.add", "operator.sub", "operator.mul", "operator.truediv",
+    "operator.iadd", "operator.isub", "operator.imul", "operator.itruediv",
+    "operator.floordiv", "operator.pow", "torch.add", "torch.sub",
+    "torch.mul", "torch.div", "torch.maximum", "torch.minimum", "torch.max",
+    "torch.min", "torch.where", "torch.pow", "torch.addcmul"),
+    "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "maximum",
+    "minimum", "pow", "__add__", "__mul__", "__sub__", "__truediv__",
+    "__radd__", "__rmul__", "__rsub__", "__rtruediv__")(elementwise)
+
+
+@register_function_rule(*_named("torch.cat", "torch.concat",
+                                "torch.concatenate"), "cat")
+def concatenate(call, n_axes):
+    dim = call.arg(1, "dim", 0)
+    if dim % max(len(call.out_shape), 1) == 1:     # along channels
+        return dict(op="merge")
+    return dict(op="unknown", note="concatenation along axis {}".format(dim))
+
+
+# --- shape changes ----------------------------------------------------------
+
+def _same_spatial(call, n_axes):
+    """Judge a shape change by shapes: to (batch, features) is a collapse,
+    spatial axes untouched is per position, anything else is unknown."""
+    if len(call.out_shape) <= 2 and n_axes > 0:
+        return dict(op="collapse")
+    if _spatial(call.out_shape) == _spatial(call.in_shape):
+        return dict(op="pointwise")
+    return dict(op="unknown", note="reshapes {} to {}".format(
+        call.in_shape, call.out_shape))
+
+
+register_function_rule(*_named(
+    "torch.flatten", "torch.reshape", "torch.squeeze", "torch.unsqueeze",
+    "torch.permute", "torch.transpose", "torch.split", "torch.chunk",
+    "torch.narrow"),
+    "view", "reshape", "flatten", "squeeze", "unsqueeze", "permute",
+    "transpose", "split", "chunk", "narrow", "expand", "expand_as",
+    "repeat", "view_as", "reshape_as", "unflatten")(_same_spatial)
+register_module_rule(nn.Flatten, nn.Unflatten)(_same_spatial)
+
+
+def reduction(call, n_axes):
+    """``mean`` / ``sum`` / ``amax`` over dims: over every spatial axis it
+    is a global pool (``'collapse'``); else judged by shapes."""
+    dims = call.arg(1, "dim")
+    rank = len(call.in_shape)
+    if dims is None:
+        return dict(op="collapse")
+    dims = {d % rank for d in (dims if isinstance(dims, (tuple, list))
+                               else (dims,))}
+    if set(range(2, rank)) <= dims:
+        return dict(op="collapse")
+    return _same_spatial(call, n_axes)
+
+
+register_function_rule(*_named("torch.mean", "torch.sum", "torch.amax",
+                               "torch.amin", "torch.logsumexp"),
+                       "mean", "sum", "amax", "amin", "logsumexp")(reduction)
+
+
+@register_module_rule(nn.Linear, nn.Bilinear, nn.LazyLinear)
+def dense(call, n_axes):
+    # Linear on a (batch, ..., features) map acts on the last axis only
+    if len(call.out_shape) <= 2:
+        return dict(op="collapse", learns=True)
+    return dict(op="unknown", note="Linear on the last spatial axis")
+
+
+register_function_rule(*_named("F.linear"))(dense)
+
+
+# --- acting per position ----------------------------------------------------
+
+def softmax(call, n_axes):
+    """Softmax-like: per position over channels, else across an axis."""
+    if isinstance(call.target, nn.Module):
+        dim = getattr(call.target, "dim", 1)
+    else:
+        dim = call.arg(1, "dim")
+    rank = len(call.in_shape)
+    if dim is None or rank <= 2 or dim % rank in (0, 1):
+        return dict(op="pointwise")
+    return dict(op="unknown", note="softmax along spatial axis {}".format(dim))
+
+
+register_module_rule(nn.Softmax, nn.LogSoftmax, nn.Softmin)(softmax)
+register_function_rule(*_named("F.softmax", "F.log_softmax", "F.softmin",
+                               "torch.softmax", "torch.log_softmax"),
+                       "softmax", "log_softmax")(softmax)
+
+
+@register_module_rule(nn.GLU)
+def glu(call, n_axes):
+    return softmax(call, n_axes) if _spatial(call.out_shape) == _spatial(
+        call.in_shape) else dict(op="unknown", note="GLU along a spatial axis")
+
+
+#: Nonlinearities: Lasagne builds them into its conv and dense layers, so
+#: one right after a conv or linear module is a port's separate activation
+#: (legacy role ``'fused'``: nolearn's walk never saw a row for it).
+ACTIVATION_MODULES = (
+    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU,
+    nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Hardtanh,
+    nn.Hardsigmoid, nn.Hardswish, nn.Softplus, nn.Softsign, nn.Softshrink,
+    nn.Hardshrink, nn.Tanhshrink, nn.Threshold, nn.LogSigmoid, nn.Softmax,
+    nn.LogSoftmax, nn.Softmin, nn.Softmax2d)
+ACTIVATION_FUNCTIONS = tuple(_named(
+    "F.relu", "F.relu_", "F.relu6", "F.leaky_relu", "F.prelu", "F.rrelu",
+    "F.elu", "F.selu", "F.celu", "F.gelu", "F.silu", "F.mish", "F.sigmoid",
+    "F.tanh", "F.hardtanh", "F.hardsigmoid", "F.hardswish", "F.softplus",
+    "F.softsign", "F.softshrink", "F.hardshrink", "F.tanhshrink",
+    "F.threshold", "F.logsigmoid", "F.softmax", "F.log_softmax", "F.softmin",
+    "torch.relu", "torch.sigmoid", "torch.tanh", "torch.softmax",
+    "torch.log_softmax")) + (
+    "relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "softmax",
+    "log_softmax")
+
+#: Modules that act on each position alone (statistics of batch, channel or
+#: map are not a spatial window; parameters, if any, are per channel).
+POINTWISE_MODULES = tuple(
+    m for m in ACTIVATION_MODULES if module_rule_of_class(m) is None) + (
+    nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
+    nn.AlphaDropout, nn.FeatureAlphaDropout,
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm,
+    nn.LazyBatchNorm1d, nn.LazyBatchNorm2d, nn.LazyBatchNorm3d,
+    nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.GroupNorm,
+    nn.LayerNorm, nn.LocalResponseNorm, nn.ChannelShuffle,
+) + tuple(getattr(nn, n) for n in ("RMSNorm",) if hasattr(nn, n))
+
+#: Functions and methods that act on each position alone.
+POINTWISE_FUNCTIONS = tuple(
+    f for f in ACTIVATION_FUNCTIONS if function_rule(f) is None) + tuple(
+    _named("F.dropout", "F.dropout1d", "F.dropout2d", "F.dropout3d",
+           "F.alpha_dropout", "F.feature_alpha_dropout", "F.batch_norm",
+           "F.instance_norm", "F.group_norm", "F.layer_norm",
+           "F.local_response_norm", "F.normalize", "torch.exp", "torch.log",
+           "torch.abs", "torch.neg", "torch.sqrt", "torch.rsqrt",
+           "torch.clamp", "torch.clip", "torch.square", "operator.neg",
+           "operator.pos")) + (
+    "exp", "log", "abs", "neg", "sqrt", "rsqrt", "square", "clamp",
+    "clamp_", "clip", "contiguous", "clone", "detach", "float", "double",
+    "half", "to", "type", "type_as", "__neg__", "sign")
+
+register_module_rule(*POINTWISE_MODULES)(_op("pointwise"))
+register_function_rule(*POINTWISE_FUNCTIONS)(_op("pointwise"))
+
+
+# --------------------------------------------------------------------------
+# From calls to records
+# --------------------------------------------------------------------------
+
+def _legacy(module):
+    """nolearn's roles: Conv2d counts as its conv, MaxPool2d as its pool."""
+    if isinstance(module, nn.Conv2d):
+        return "conv", per_axis(module.kernel_size, 2)
+    if isinstance(module, nn.MaxPool2d):
+        return "maxpool", per_axis(module.kernel_size, 2)
+    return None, None
+
+
+def _trainable(params):
+    return {id(p): p.numel() for p in params if p.requires_grad}
+
+
+def function_name(target):
+    if isinstance(target, str):
+        return target
+    name = FUNCTION_NAMES.get(id(target))
+    if name is None:
+        name = getattr(target, "__name__", None) or type(target).__name__
+    return name
+
+
+def is_activation(target):
+    if isinstance(target, nn.Module):
+        return isinstance(target, ACTIVATION_MODULES)
+    try:
+        return target in ACTIVATION_FUNCTIONS
+    except TypeError:
+        return False
+
+
+def make_record(call, name, inputs, records, params=None):
+    """One call as a :class:`LayerRecord`, to follow ``records`` (the
+    records before it, which ``inputs`` index); ``params`` maps id -> size
+    of the trainable parameters it owns."""
+    index = len(records)
+    module = call.target if isinstance(call.target, nn.Module) else None
+    if module is not None:
+        class_name = type(module).__name__
+        rule = module_rule(module)
+        role, size = _legacy(module)
+    else:
+        class_name = function_name(call.target)
+        rule = function_rule(call.target)
+        role, size = None, None
+    if is_activation(call.target) and len(inputs) == 1 and \
+            records[inputs[0]].learns:
+        role = "fused"
+    n_axes = max(len(call.in_shape) - 2, 0)
+    fields = {"op": "unknown"}
+    if rule is not None:
+        try:
+            fields = rule(call, n_axes)
+            if fields["op"] == "merge" and len(set(inputs)) < 2:
+                # x + x, x * constant: one record read, per position
+                fields = _same_spatial(call, n_axes)
+        except (AttributeError, TypeError, ValueError, IndexError) as error:
+            raise UnsupportedLayerError("{}: {}".format(
+                describe_layer(name, index, class_name), error)) from error
+    return LayerRecord(name=name, label=name, class_name=class_name,
+                       inputs=tuple(inputs),
+                       output_shape=tuple(call.out_shape),
+                       n_params=sum((params or {}).values()),
+                       legacy_role=role, legacy_size=size, **fields)
+
+
+def input_record(name, shape):
+    return LayerRecord(name=name, label=name, class_name="Input", op="input",
+                       output_shape=tuple(shape))
+
+
+# --------------------------------------------------------------------------
+# The walks
+# --------------------------------------------------------------------------
+
+def _shapes(input_shape):
+    """``input_shape`` -> list of shapes (one per model input)."""
+    if input_shape is None:
+        raise BadShapeError(
+            "a torch module needs input_shape=(batch, channels, *spatial), "
+            "e.g. (1, 3, 224, 224); got None")
+    if isinstance(input_shape, (tuple, list, torch.Size)) and input_shape \
+            and all(isinstance(s, (tuple, list, torch.Size))
+                    for s in input_shape):
+        shapes = [tuple(s) for s in input_shape]
+    else:
+        shapes = [tuple(input_shape)] if isinstance(
+            input_shape, (tuple, list, torch.Size)) else None
+    for shape in shapes or [input_shape]:
+        if shapes is None or not shape or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0
+                for v in shape):
+            raise BadShapeError(
+                "input_shape should be a tuple of positive ints (batch "
+                "included), or a list of such tuples for several inputs; "
+                "got {!r}".format(input_shape))
+    return shapes
+
+
+def _dtype(module):
+    for p in list(module.parameters()) + list(module.buffers()):
+        if p.is_floating_point():
+            return p.dtype
+    return torch.get_default_dtype()
+
+
+def _summary(value):
+    if isinstance(value, torch.Tensor):
+        return TensorInfo(tuple(value.shape), value.dtype)
+    if isinstance(value, torch.Size):
+        return tuple(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(_summary(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _summary(v) for k, v in value.items()}
+    return value
+
+
+def _first_tensor(value):
+    for v in _flat([value]):
+        if isinstance(v, TensorInfo):
+            return v
+    return None
+
+
+class _Tracer(torch.fx.Tracer):
+    """fx's tracer, with every module we have a rule for kept whole (so a
+    user's subclass of ``nn.Conv2d`` stays one conv record)."""
+
+    def is_leaf_module(self, m, qualname):
+        return module_rule(m) is not None or super().is_leaf_module(
+            m, qualname)
+
+
+def _working_copy(module):
+    """A deep copy in eval mode to run; the caller's module stays as it
+    was (no running statistics, lazy parameters or flags change)."""
+    # lazy modules' uninitialised tensors refuse deepcopy: give the copy
+    # fresh ones (running it then initialises the copy only)
+    memo = {}
+    for tensor in list(module.parameters()) + list(module.buffers()):
+        if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
+            memo[id(tensor)] = type(tensor)(requires_grad=tensor.requires_grad)
+    try:
+        work = copy.deepcopy(module, memo)
+    except Exception as error:   # a module that refuses to be copied
+        raise UnsupportedLayerError(
+            "cannot analyse {}: copying it failed ({}: {}); the analysis "
+            "runs on a copy so that the module is never changed".format(
+                type(module).__name__, type(error).__name__, error)) from error
+    return work.eval()
+
+
+class _Recorder(torch.fx.Interpreter):
+    """Runs the traced graph once; keeps each node's output shape."""
+
+    def __init__(self, graph_module):
+        super().__init__(graph_module)
+        self.seen = {}
+
+    def run_node(self, n):
+        value = super().run_node(n)
+        self.seen[n] = _summary(value)
+        return value
+
+
+def _fx_records(work, graph, shapes, dtype):
+    graph_module = torch.fx.GraphModule(work, graph)
+    placeholders = [n for n in graph_module.graph.nodes
+                    if n.op == "placeholder"]
+    if len(shapes) > len(placeholders):
+        raise BadShapeError("input_shape gives {} shapes, but the module "
+                            "takes {} inputs".format(len(shapes),
+                                                     len(placeholders)))
+    args = [torch.zeros(s, dtype=dtype) for s in shapes]
+    for node in placeholders[len(shapes):]:
+        if not node.args:
+            raise BadShapeError(
+                "input_shape gives {} shapes, but the module takes {} "
+                "inputs ({} has no default)".format(
+                    len(shapes), len(placeholders), node.name))
+        args.append(node.args[0])
+    recorder = _Recorder(graph_module)
+    with torch.no_grad():
+        _run(recorder.run, args, shapes)
+    modules = dict(work.named_modules())
+    params = dict(work.named_parameters(remove_duplicate=False))
+    records, position, calls = [], {}, {}
+    for node in graph_module.graph.nodes:
+        value = recorder.seen.get(node)
+        out = _first_tensor(value)
+        if node.op == "placeholder":
+            if out is not None:
+                position[node] = len(records)
+                records.append(input_record(str(node.target), out.shape))
+            continue
+        if node.op in ("get_attr", "output") or out is None:
+            continue
+        parents = [position[p] for p in node.all_input_nodes
+                   if p in position]
+        if not parents:       # a constant built inside forward
+            continue
+        call_args = torch.fx.node.map_arg(node.args, recorder.seen.get)
+        call_kwargs = torch.fx.node.map_arg(node.kwargs, recorder.seen.get)
+        first = _first_tensor([call_args, call_kwargs])
+        if node.op == "call_module":
+            target = modules[node.target]
+            count = calls.get(node.target, 0)
+            calls[node.target] = count + 1
+            name = node.target if not count else "{}_{}".format(
+                node.target, count)
+            owned = _trainable(target.parameters())
+        else:
+            target, name = node.target, node.name
+            owned = _trainable(params[p.target] for p in node.all_input_nodes
+                               if p.op == "get_attr" and p.target in params)
+        call = Call(target, tuple(call_args), dict(call_kwargs),
+                    first.shape if first is not None else (), out.shape)
+        position[node] = len(records)
+        records.append(make_record(call, name, parents, records, owned))
+    return records
+
+
+def _run(function, args, shapes):
+    try:
+        return function(*args)
+    except Exception as error:
+        raise BadShapeError("running the module on zeros of shape {} failed "
+                            "({}: {})".format(
+                                shapes[0] if len(shapes) == 1 else shapes,
+                                type(error).__name__, error)) from error
+
+
+def _leaf_modules(work):
+    """(name, module) of the modules hooks watch: those with a rule (not
+    their children), and childless ones."""
+    leaves, stack = [], [("", work)]
+    while stack:
+        name, module = stack.pop()
+        children = list(module.named_children())
+        if (module_rule(module) is not None or not children) and \
+                module is not work:
+            leaves.append((name, module))
+            continue
+        for child_name, child in reversed(children):
+            stack.append(((name + "." if name else "") + child_name, child))
+    return leaves
+
+
+def _hook_records(work, shapes, dtype):
+    """Forward hooks on leaf modules, in call order.  A module's input is
+    the record whose output tensor it receives, else the previous record
+    (the chain assumption: functional calls in between are invisible)."""
+    args = [torch.zeros(s, dtype=dtype) for s in shapes]
+    records = [input_record(name, s)
+               for name, s in zip(_input_names(work, len(shapes)), shapes)]
+    produced = {id(a): i for i, a in enumerate(args)}
+    keep = list(args)    # ids stay unique while the tensors live
+    calls = {}
+
+    def hook(module, inputs, output, name):
+        summaries = _summary(tuple(inputs))
+        out = _first_tensor(_summary(output))
+        first = _first_tensor(summaries)
+        if out is None:
+            return
+        parents = sorted({produced[id(t)] for t in _flat(list(inputs))
+                          if isinstance(t, torch.Tensor) and
+                          id(t) in produced})
+        count = calls.get(name, 0)
+        calls[name] = count + 1
+        label = name if not count else "{}_{}".format(name, count)
+        call = Call(module, summaries, {},
+                    first.shape if first is not None else (), out.shape)
+        record = make_record(call, label, parents or [len(records) - 1],
+                             records, _trainable(module.parameters()))
+        for t in _flat([output]):
+            if isinstance(t, torch.Tensor):
+                produced[id(t)] = len(records)
+                keep.append(t)
+        records.append(record)
+
+    handles = [m.register_forward_hook(
+        lambda mod, i, o, name=name: hook(mod, i, o, name))
+        for name, m in _leaf_modules(work)]
+    try:
+        with torch.no_grad():
+            _run(work, args, shapes)
+    finally:
+        for h in handles:
+            h.remove()
+    return records
+
+
+def _input_names(module, n_inputs):
+    """The names of ``forward``'s first arguments, as fx names inputs."""
+    try:
+        names = [p.name for p in inspect.signature(
+            module.forward).parameters.values() if p.kind in (
+                p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else "input_{}".format(i)
+            for i in range(n_inputs)]
+
+
+def _defaults(module, n_inputs):
+    """The arguments of ``forward`` after the first ``n_inputs`` that have
+    defaults: traced with those values fixed (``mask=None`` and the like
+    often choose a branch)."""
+    try:
+        parameters = list(
+            inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    fixed = {p.name: p.default for p in parameters[n_inputs:]
+             if p.default is not p.empty and p.kind in (
+                 p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    return fixed or None
+
+
+def _caller_level():
+    """The stack level of the first frame outside this package, so that
+    warnings point at the user's call."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_globals.get(
+            "__name__", "").startswith("nolearn_capacity"):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def network_of(module, input_shape):
+    """A torch module as a :class:`~nolearn_capacity.core.Network`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Never changed: the analysis runs on a deep copy in eval mode.
+    input_shape : tuple of int, or list of tuples
+        The input's shape, batch included, e.g. ``(1, 3, 224, 224)``; a list
+        of shapes for a module with several inputs (in ``forward``'s order).
+
+    Returns
+    -------
+    Network
+        Records in topological order: one ``'Input'`` record per input,
+        then one per module call, function call or method call on tensors.
+        ``total_params`` counts each trainable parameter once.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2))
+    >>> [r.op for r in network_of(net, (1, 1, 28, 28)).layers]
+    ['input', 'window', 'pointwise', 'window']
+    """
+    shapes = _shapes(input_shape)
+    work = _working_copy(module)
+    if module_rule(work) is not None:
+        # a lone conv, pool, ...: one record, not the functions inside it
+        work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
+    dtype = _dtype(work)
+    try:
+        graph = _Tracer().trace(work, concrete_args=_defaults(work,
+                                                              len(shapes)))
+    except Exception as error:
+        warnings.warn(
+            "torch.fx cannot trace {} ({}: {}); falling back to forward hooks "
+            "on its leaf modules: functional calls (torch.cat, +, F.*) are "
+            "invisible there, and modules are assumed to form a chain"
+            .format(type(module).__name__, type(error).__name__,
+                    str(error).strip().splitlines()[0] if str(error) else ""),
+            stacklevel=_caller_level())
+        work = _working_copy(module)    # tracing may have run code on it
+        if module_rule(work) is not None:
+            work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
+        records = _hook_records(work, shapes, dtype)
+    else:
+        records = _fx_records(work, graph, shapes, dtype)
+    # after the run, so that lazy modules have their parameters
+    total = sum(_trainable(work.parameters()).values())
+    return Network(tuple(records), total)

@@ -1,0 +1,752 @@
+"""The torch adapter: rule tables, value tables of small nets, legacy mode
+of nolearn's MNIST net ported to torch, the hook fallback, and the promise
+that the analysed module is never changed."""
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import nolearn_capacity  # noqa: E402
+from nolearn_capacity import core  # noqa: E402
+from nolearn_capacity.adapters import torch as adapter  # noqa: E402
+from nolearn_capacity.errors import BadShapeError  # noqa: E402
+from nolearn_capacity.examples import MNIST_TUTORIAL  # noqa: E402
+
+import models  # noqa: E402
+from models import Lambda  # noqa: E402
+
+# torch's own note on even kernels with padding='same'
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Using padding='same':UserWarning")
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def records(module, shape):
+    return adapter.network_of(module, shape).layers
+
+
+def geometry(record):
+    """The rule's part of a record, without empty fields."""
+    out = {"op": record.op}
+    for key in ("kernel", "stride", "pad", "dilation"):
+        if getattr(record, key):
+            out[key] = getattr(record, key)
+    if record.learns:
+        out["learns"] = True
+    return out
+
+
+def win(kernel, stride, pad, dilation=None, learns=False, op="window"):
+    out = {"op": op, "kernel": kernel, "stride": stride, "pad": pad,
+           "dilation": dilation or (1,) * len(kernel)}
+    if learns:
+        out["learns"] = True
+    return out
+
+
+def tr(kernel, stride, pad, dilation=None, learns=False):
+    return win(kernel, stride, pad, dilation, learns, op="transposed")
+
+
+POINTWISE = {"op": "pointwise"}
+COLLAPSE = {"op": "collapse"}
+UNKNOWN = {"op": "unknown"}
+MERGE = {"op": "merge"}
+IMAGE = (1, 4, 8, 8)
+
+# --------------------------------------------------------------------------
+# Module rules: (module, input shape, expected geometry of its record)
+# --------------------------------------------------------------------------
+
+MODULE_CASES = [
+    # convolutions
+    (nn.Conv2d(2, 4, 3), (1, 2, 9, 9), win((3, 3), (1, 1), (0, 0),
+                                           learns=True)),
+    (nn.Conv2d(4, 4, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2),
+               groups=2, padding_mode="reflect"), (1, 4, 16, 16),
+     win((3, 5), (2, 1), (1, 2), (1, 2), learns=True)),
+    (nn.Conv2d(1, 1, 4, padding="same"), (1, 1, 8, 8),
+     win((4, 4), (1, 1), (1, 1), learns=True)),           # total 3: 1 ahead
+    (nn.Conv2d(1, 1, 4, padding="same", dilation=2), (1, 1, 16, 16),
+     win((4, 4), (1, 1), (3, 3), (2, 2), learns=True)),   # total 6: 3 ahead
+    (nn.Conv2d(1, 1, (2, 3), padding="same", dilation=(3, 1),
+               padding_mode="circular"), (1, 1, 8, 8),
+     win((2, 3), (1, 1), (1, 1), (3, 1), learns=True)),
+    (nn.Conv2d(1, 1, 3, padding="valid"), (1, 1, 8, 8),
+     win((3, 3), (1, 1), (0, 0), learns=True)),
+    (nn.Conv1d(1, 2, 5, stride=3, padding=2), (1, 1, 20),
+     win((5,), (3,), (2,), learns=True)),
+    (nn.Conv3d(1, 2, (1, 3, 3), padding=(0, 1, 1)), (1, 1, 4, 8, 8),
+     win((1, 3, 3), (1, 1, 1), (0, 1, 1), learns=True)),
+    (nn.LazyConv2d(3, 3, stride=2), (1, 2, 9, 9),
+     win((3, 3), (2, 2), (0, 0), learns=True)),
+    # transposed convolutions: pad is the crop; output_padding is size only
+    (nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1),
+     (1, 1, 8, 8), tr((3, 3), (2, 2), (1, 1), learns=True)),
+    (nn.ConvTranspose1d(1, 1, 4, stride=3, padding=2, dilation=2),
+     (1, 1, 8), tr((4,), (3,), (2,), (2,), learns=True)),
+    (nn.ConvTranspose3d(1, 1, (1, 2, 2), stride=(1, 2, 2)), (1, 1, 2, 4, 4),
+     tr((1, 2, 2), (1, 2, 2), (0, 0, 0), learns=True)),
+    # pooling: stride defaults to the kernel; ceil_mode is size only
+    (nn.MaxPool2d(2), IMAGE, win((2, 2), (2, 2), (0, 0))),
+    (nn.MaxPool2d(3, stride=2, padding=1, dilation=2, ceil_mode=True),
+     (1, 1, 16, 16), win((3, 3), (2, 2), (1, 1), (2, 2))),
+    (nn.MaxPool1d(3), (1, 1, 9), win((3,), (3,), (0,))),
+    (nn.MaxPool3d((1, 2, 2)), (1, 1, 2, 4, 4),
+     win((1, 2, 2), (1, 2, 2), (0, 0, 0))),
+    (nn.AvgPool2d(3, stride=1, padding=1), IMAGE,
+     win((3, 3), (1, 1), (1, 1))),
+    (nn.AvgPool1d(4, 2, ceil_mode=True), (1, 1, 9), win((4,), (2,), (0,))),
+    (nn.AvgPool3d(2), (1, 1, 4, 4, 4), win((2, 2, 2), (2, 2, 2), (0, 0, 0))),
+    (nn.LPPool2d(2, 3, stride=2), IMAGE, win((3, 3), (2, 2), (0, 0))),
+    # adaptive pooling: global, even windows, repetition, or unknown
+    (nn.AdaptiveAvgPool2d(1), (1, 4, 7, 7), COLLAPSE),
+    (nn.AdaptiveMaxPool2d((2, 4)), IMAGE, win((4, 2), (4, 2), (0, 0))),
+    (nn.AdaptiveAvgPool2d((None, 4)), IMAGE, win((1, 2), (1, 2), (0, 0))),
+    (nn.AdaptiveAvgPool2d(16), IMAGE, tr((2, 2), (2, 2), (0, 0))),
+    (nn.AdaptiveAvgPool1d(3), (1, 1, 8), UNKNOWN),
+    # resampling
+    (nn.Upsample(scale_factor=2), IMAGE, tr((2, 2), (2, 2), (0, 0))),
+    (nn.Upsample(scale_factor=(2, 3)), IMAGE, tr((2, 3), (2, 3), (0, 0))),
+    (nn.Upsample(size=(16, 8)), IMAGE, tr((2, 1), (2, 1), (0, 0))),
+    (nn.Upsample(scale_factor=2, mode="nearest-exact"), IMAGE,
+     tr((2, 2), (2, 2), (0, 0))),
+    (nn.Upsample(scale_factor=2, mode="bilinear"), IMAGE,
+     tr((4, 4), (2, 2), (1, 1))),
+    (nn.Upsample(scale_factor=3, mode="bilinear"), IMAGE,
+     tr((5, 5), (3, 3), (1, 1))),
+    (nn.Upsample(scale_factor=4, mode="linear"), (1, 1, 8),
+     tr((8,), (4,), (2,))),
+    (nn.Upsample(scale_factor=2, mode="bicubic"), IMAGE,
+     tr((8, 8), (2, 2), (3, 3))),
+    (nn.Upsample(scale_factor=2, mode="trilinear"), (1, 1, 4, 4, 4),
+     tr((4, 4, 4), (2, 2, 2), (1, 1, 1))),
+    (nn.Upsample(scale_factor=2, mode="area"), IMAGE,
+     tr((2, 2), (2, 2), (0, 0))),
+    (nn.Upsample(scale_factor=0.5), IMAGE, win((1, 1), (2, 2), (0, 0))),
+    (nn.Upsample(scale_factor=0.5, mode="nearest-exact"), IMAGE,
+     win((1, 1), (2, 2), (-1, -1))),
+    (nn.Upsample(scale_factor=0.5, mode="bilinear"), IMAGE,
+     win((2, 2), (2, 2), (0, 0))),
+    (nn.Upsample(scale_factor=0.5, mode="area"), IMAGE,
+     win((2, 2), (2, 2), (0, 0))),
+    (nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+     IMAGE, UNKNOWN),
+    (nn.Upsample(scale_factor=1.5), IMAGE, UNKNOWN),
+    (nn.Upsample(scale_factor=(1.5, 2)), IMAGE, UNKNOWN),
+    (nn.Upsample(scale_factor=(1, 2)), IMAGE, tr((1, 2), (1, 2), (0, 0))),
+    (nn.Upsample(scale_factor=(2, 0.5)), IMAGE, UNKNOWN),   # up and down
+    (nn.UpsamplingNearest2d(scale_factor=2), IMAGE,
+     tr((2, 2), (2, 2), (0, 0))),
+    (nn.UpsamplingBilinear2d(scale_factor=2), IMAGE, UNKNOWN),
+    (nn.PixelShuffle(2), (1, 8, 4, 4), tr((2, 2), (2, 2), (0, 0))),
+    (nn.PixelUnshuffle(2), (1, 2, 8, 8), win((2, 2), (2, 2), (0, 0))),
+    # padding: kernel 1 with the leading pad (torch lists the last axis first)
+    (nn.ZeroPad2d((1, 2, 3, 4)), IMAGE, win((1, 1), (1, 1), (3, 1))),
+    (nn.ConstantPad1d(2, 0.5), (1, 1, 8), win((1,), (1,), (2,))),
+    (nn.ReflectionPad2d(1), IMAGE, win((1, 1), (1, 1), (1, 1))),
+    (nn.ReplicationPad3d((1, 1, 2, 2, 3, 3)), (1, 1, 4, 4, 4),
+     win((1, 1, 1), (1, 1, 1), (3, 2, 1))),
+    # per position
+    *[(m, IMAGE, POINTWISE) for m in (
+        nn.BatchNorm2d(4), nn.LayerNorm([4, 8, 8]), nn.GroupNorm(2, 4),
+        nn.InstanceNorm2d(4), nn.LocalResponseNorm(2), nn.ReLU(),
+        nn.ReLU(inplace=True), nn.LeakyReLU(0.1), nn.PReLU(), nn.ELU(),
+        nn.SELU(), nn.Sigmoid(), nn.Tanh(), nn.GELU(), nn.SiLU(),
+        nn.Hardswish(), nn.Softmax(dim=1), nn.LogSoftmax(dim=1),
+        nn.Softmax2d(), nn.Dropout(), nn.Dropout2d(), nn.AlphaDropout(),
+        nn.Identity())],
+    (nn.Softmax(dim=-1), IMAGE, UNKNOWN),
+    # whole map
+    (nn.Flatten(), IMAGE, COLLAPSE),
+    (nn.Flatten(2), IMAGE, UNKNOWN),
+    (nn.Linear(8, 3), IMAGE, UNKNOWN),         # acts on the last axis only
+    (nn.Unfold(2), IMAGE, UNKNOWN),            # no rule
+]
+
+
+@pytest.mark.parametrize("module, shape, expected", MODULE_CASES,
+                         ids=lambda v: type(v).__name__
+                         if isinstance(v, nn.Module) else "")
+def test_module_rules(module, shape, expected):
+    record = records(nn.Sequential(module), shape)[1]
+    assert geometry(record) == expected
+    # lazy modules become their full class when run (on our copy)
+    assert record.class_name == type(module).__name__.replace("Lazy", "")
+    assert record.name == record.label == "0"
+
+
+# --------------------------------------------------------------------------
+# Function and method rules, through torch.fx
+# --------------------------------------------------------------------------
+
+FUNCTION_CASES = [
+    ("max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1),
+     win((3, 3), (2, 2), (1, 1))),
+    ("max_pool2d", lambda x: F.max_pool2d(x, 2), win((2, 2), (2, 2), (0, 0))),
+    ("max_pool2d_with_indices",
+     lambda x: F.max_pool2d(x, 2, return_indices=True)[0],
+     win((2, 2), (2, 2), (0, 0))),
+    ("max_pool1d", lambda x: F.max_pool1d(x.flatten(2), 4, dilation=2),
+     win((4,), (4,), (0,), (2,))),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, 3, stride=1, padding=1),
+     win((3, 3), (1, 1), (1, 1))),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, (2, 4)),
+     win((2, 4), (2, 4), (0, 0))),
+    ("conv2d", lambda x: F.conv2d(x, torch.ones(2, 4, 3, 5), padding=(1, 2),
+                                  stride=2),
+     win((3, 5), (2, 2), (1, 2), learns=True)),
+    ("conv_transpose2d",
+     lambda x: F.conv_transpose2d(x, torch.ones(4, 2, 3, 3), stride=2),
+     tr((3, 3), (2, 2), (0, 0), learns=True)),
+    ("interpolate", lambda x: F.interpolate(x, scale_factor=2),
+     tr((2, 2), (2, 2), (0, 0))),
+    ("interpolate",
+     lambda x: F.interpolate(x, size=x.shape[2:], mode="bilinear"),
+     win((1, 1), (1, 1), (0, 0))),
+    ("interpolate", lambda x: F.interpolate(x, scale_factor=2,
+                                            mode="bilinear"),
+     tr((4, 4), (2, 2), (1, 1))),
+    ("pad", lambda x: F.pad(x, (1, 2)), win((1, 1), (1, 1), (0, 1))),
+    ("pad", lambda x: F.pad(x, (1, 2, 3, 4), mode="reflect"),
+     win((1, 1), (1, 1), (3, 1))),
+    ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, 1), COLLAPSE),
+    ("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, 2),
+     win((4, 4), (4, 4), (0, 0))),
+    ("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2),
+     tr((2, 2), (2, 2), (0, 0))),
+    ("getitem", lambda x: x[:, :, 1:, ::2], win((1, 1), (1, 2), (-1, 0))),
+    ("getitem", lambda x: x[..., 2:6], win((1, 1), (1, 1), (0, -2))),
+    ("getitem", lambda x: x[:, :2], win((1, 1), (1, 1), (0, 0))),
+    ("relu", F.relu, POINTWISE),
+    ("relu", torch.relu, POINTWISE),
+    ("relu", lambda x: x.relu(), POINTWISE),
+    ("sigmoid", torch.sigmoid, POINTWISE),
+    ("clamp", lambda x: x.clamp(0, 1), POINTWISE),
+    ("softmax", lambda x: F.softmax(x, dim=1), POINTWISE),
+    ("softmax", lambda x: F.softmax(x, dim=2), UNKNOWN),
+    ("dropout", F.dropout, POINTWISE),
+    ("batch_norm", lambda x: F.batch_norm(x, torch.zeros(4), torch.ones(4)),
+     POINTWISE),
+    ("add", lambda x: x + 1, POINTWISE),
+    ("mul", lambda x: 2 * x, POINTWISE),
+    ("add", lambda x: x + x, POINTWISE),        # one map read
+    ("add", lambda x: x + F.avg_pool2d(x, 3, 1, 1), MERGE),
+    ("add", lambda x: torch.add(x, x.relu()), MERGE),
+    ("mul", lambda x: x.mul(x.relu()), MERGE),
+    ("mul", lambda x: x * x.mean((2, 3), keepdim=True), MERGE),
+    ("cat", lambda x: torch.cat([x, x.relu()], 1), MERGE),
+    ("cat", lambda x: torch.cat([x, x.relu()], dim=-3), MERGE),
+    ("cat", lambda x: torch.cat([x, x], 1), POINTWISE),
+    ("cat", lambda x: torch.cat([x, x.relu()], 2), UNKNOWN),
+    ("view", lambda x: x.view(x.size(0), -1), COLLAPSE),
+    ("reshape", lambda x: x.reshape(1, -1), COLLAPSE),
+    ("flatten", lambda x: torch.flatten(x, 1), COLLAPSE),
+    ("flatten", lambda x: x.flatten(1), COLLAPSE),
+    ("view", lambda x: x.view(1, 2, 2, 8, 8), UNKNOWN),
+    ("view", lambda x: x.view(1, 2, 2, 8, 8).view(1, 4, 8, 8), UNKNOWN),
+    ("mean", lambda x: x.mean((2, 3)), COLLAPSE),
+    ("mean", lambda x: x.mean((-1, -2), keepdim=True), COLLAPSE),
+    ("mean", lambda x: x.mean(1, keepdim=True), POINTWISE),
+    ("sum", lambda x: x.sum(3), UNKNOWN),
+    ("contiguous", lambda x: x.contiguous(), POINTWISE),
+    ("erfinv", torch.erfinv, UNKNOWN),          # no rule
+]
+
+
+@pytest.mark.parametrize("name, fn, expected", FUNCTION_CASES,
+                         ids=[c[0] for c in FUNCTION_CASES])
+def test_function_rules(name, fn, expected):
+    layers = records(Lambda(fn), IMAGE)
+    record = next(r for r in layers if r.class_name == name)
+    assert geometry(record) == expected
+
+
+def test_function_records_and_their_names():
+    layers = records(Lambda(lambda x: F.max_pool2d(x, 2) * x.mean(
+        (2, 3), keepdim=True)), IMAGE)
+    assert [(r.name, r.class_name, r.op, r.inputs) for r in layers] == [
+        ("x", "Input", "input", ()),
+        ("max_pool2d", "max_pool2d", "window", (0,)),
+        ("mean", "mean", "collapse", (0,)),
+        ("mul", "mul", "merge", (1, 2)),
+    ]
+    report = core.report(adapter.network_of(Lambda(lambda x: F.max_pool2d(
+        x, 2) * x.mean((2, 3), keepdim=True)), IMAGE))
+    assert report.rows[3].field == (2., 2.)
+
+
+@pytest.mark.parametrize("gate_first", [False, True])
+def test_a_global_gate_is_no_misaligned_branch(gate_first):
+    # squeeze-and-excitation: map * mean(map); the (batch, channels, 1, 1)
+    # gate has no spatial units, so it cannot be misaligned, and the
+    # product's units are the map's units
+    def gated(x):
+        pooled = F.max_pool2d(x, 2)
+        gate = x.mean((2, 3), keepdim=True)
+        return gate * pooled if gate_first else pooled * gate
+
+    report = core.report(adapter.network_of(Lambda(gated), IMAGE))
+    assert report.rows[-1].field == (2., 2.)
+    assert report.rows[-1].start == report.rows[1].start
+    assert not report.warnings
+
+
+def test_constants_and_parameters_are_no_records():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(2, 4, 3, 3))
+            self.register_buffer("shift", torch.ones(1, 2, 1, 1))
+
+        def forward(self, x):
+            return F.conv2d(x, self.weight) + self.shift + torch.ones(1)
+
+    layers = records(Scaled(), IMAGE)
+    assert [(r.class_name, r.op, r.inputs, r.n_params) for r in layers] == [
+        ("Input", "input", (), 0),
+        ("conv2d", "window", (0,), 72),     # owns the parameter it reads
+        ("add", "pointwise", (1,), 0),
+        ("add", "pointwise", (2,), 0),
+    ]
+    assert adapter.network_of(Scaled(), IMAGE).total_params == 72
+
+
+# --------------------------------------------------------------------------
+# Nets by hand
+# --------------------------------------------------------------------------
+
+# name, class, op, params, field, jump, start, real filter on 32x32
+VGG_ROWS = [
+    ("input", "Input", "input", 0, 1, 1, 0.5, 1),
+    ("features.0", "Conv2d", "window", 224, 3, 1, 0.5, 3),
+    ("features.1", "ReLU", "pointwise", 0, 3, 1, 0.5, 3),
+    ("features.2", "Conv2d", "window", 584, 5, 1, 0.5, 3),
+    ("features.3", "ReLU", "pointwise", 0, 5, 1, 0.5, 3),
+    ("features.4", "MaxPool2d", "window", 0, 6, 2, 1.0, 3),
+    ("features.5", "Conv2d", "window", 1168, 10, 2, 1.0, 6),
+    ("features.6", "BatchNorm2d", "pointwise", 32, 10, 2, 1.0, 6),
+    ("features.7", "ReLU", "pointwise", 0, 10, 2, 1.0, 6),
+    ("features.8", "MaxPool2d", "window", 0, 12, 4, 2.0, 6),
+    ("avgpool", "AdaptiveAvgPool2d", "window", 0, 24, 16, 8.0, 6),
+    # 2 units of jump 16 and field 24: the whole map is 40 wide
+    ("flatten", "Flatten", "collapse", 0, 40, 40, 16.0, 40),
+    ("classifier.0", "Linear", "collapse", 2080, 40, 40, 16.0, 40),
+    ("classifier.1", "ReLU", "pointwise", 0, 40, 40, 16.0, 40),
+    ("classifier.2", "Dropout", "pointwise", 0, 40, 40, 16.0, 40),
+    ("classifier.3", "Linear", "collapse", 330, 40, 40, 16.0, 40),
+]
+
+
+def test_vgg_ish_value_table():
+    net = models.vgg_ish()
+    network = adapter.network_of(net, (1, 3, 32, 32))
+    report = core.report(network)
+    got = [(r.name, r.class_name, rec.op, r.n_params, r.field[0], r.jump[0],
+            r.start[0], r.real_filter[0])
+           for r, rec in zip(report.rows, network.layers)]
+    assert got == VGG_ROWS
+    for row in report.rows:     # square kernels, square image
+        assert row.field == (row.field[0],) * 2
+        assert row.coverage == (100. * row.field[0] / 32,) * 2
+        assert row.capacity == (100. * row.real_filter[0] / row.field[0],) * 2
+    assert [r.inputs for r in network.layers] == \
+        [()] + [(i,) for i in range(len(VGG_ROWS) - 1)]
+    assert network.total_params == sum(p.numel() for p in net.parameters())
+    assert network.layers[10].kernel == (4, 4)
+    assert report.warnings == []
+
+
+def test_resnet_ish_merges():
+    net = models.ResNetIsh()
+    network = adapter.network_of(net, (1, 3, 32, 32))
+    report = core.report(network)
+    by_name = {r.name: (i, r) for i, r in enumerate(network.layers)}
+    rows = {r.name: r for r in report.rows}
+    add, add_1 = by_name["add"], by_name["add_1"]
+    assert add[1].op == add_1[1].op == "merge"
+    # x + block(x): the identity comes from the stem's ReLU
+    assert add[1].inputs == (by_name["layer1.bn2"][0], by_name["stem.2"][0])
+    assert add_1[1].inputs == (by_name["layer2.bn2"][0],
+                               by_name["layer2.shortcut.1"][0])
+    assert rows["layer1.conv2"].field == (7., 7.)
+    assert rows["layer2.conv1"].field == (9., 9.)
+    assert rows["layer2.conv2"].field == (13., 13.)
+    assert rows["layer2.shortcut.0"].field == (7., 7.)
+    assert rows["add_1"].field == (13., 13.)
+    assert rows["add_1"].jump == (2., 2.)
+    assert rows["pool"].field == (13. + 15 * 2,) * 2
+    assert rows["fc"].class_name == "Linear"
+    assert network.layers[by_name["layer2.conv1"][0]].n_params == 8 * 16 * 9
+    assert network.total_params == sum(p.numel() for p in net.parameters())
+    assert report.warnings == []      # the shortcut is aligned
+
+
+def test_nested_containers_are_traced_through():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Conv2d(4, 4, 3, padding=1),
+                                         nn.Sequential(nn.ReLU(),
+                                                       nn.MaxPool2d(2))])
+            self.heads = nn.ModuleDict({"a": nn.Conv2d(4, 2, 1),
+                                        "b": nn.Conv2d(4, 2, 3, padding=1)})
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return torch.cat([self.heads["a"](x), self.heads["b"](x)], 1)
+
+    layers = records(Net(), IMAGE)
+    assert [(r.name, r.op) for r in layers] == [
+        ("x", "input"), ("blocks.0", "window"), ("blocks.1.0", "pointwise"),
+        ("blocks.1.1", "window"), ("heads.a", "window"),
+        ("heads.b", "window"), ("cat", "merge")]
+    assert layers[-1].inputs == (4, 5)
+
+
+def test_subclasses_of_ruled_modules_stay_one_record():
+    layers = records(nn.Sequential(models.Conv2dReLU(1, 2, 3)),
+                     (1, 1, 8, 8))
+    assert [(r.class_name, r.op) for r in layers] == [
+        ("Input", "input"), ("Conv2dReLU", "window")]
+
+
+def test_registered_module_rule(monkeypatch):
+    class Blur(nn.Module):
+        def forward(self, x):
+            return F.avg_pool2d(x, 3, 1, 1)
+
+    assert records(Blur(), IMAGE)[1].class_name == "avg_pool2d"
+    monkeypatch.setattr(adapter, "MODULE_RULES", dict(adapter.MODULE_RULES))
+
+    @adapter.register_module_rule(Blur)
+    def blur(call, n_axes):
+        return adapter.window(n_axes, 5, 1, 2)
+
+    (record,) = records(nn.Sequential(Blur()), IMAGE)[1:]
+    assert (record.class_name, record.kernel, record.pad) == (
+        "Blur", (5, 5), (2, 2))
+
+
+def test_shared_module_counts_once():
+    network = adapter.network_of(models.Shared(), IMAGE)
+    assert [(r.name, r.n_params) for r in network.layers] == [
+        ("x", 0), ("conv", 148), ("conv_1", 148)]
+    assert network.total_params == 148
+
+
+def test_several_inputs():
+    network = adapter.network_of(models.TwoInputs(),
+                                 [(1, 1, 16, 16), (1, 2, 8, 8)])
+    layers = network.layers
+    assert [(r.name, r.class_name, r.op) for r in layers[:2]] == [
+        ("x", "Input", "input"), ("y", "Input", "input")]
+    assert layers[-1].inputs == (3, 4)
+    report = core.report(network)
+    assert [r.source for r in report.rows] == ["x", "y", "x", "x", "y", "y"]
+    assert "misaligned" in report.rows[-1].flags
+
+
+def test_one_and_three_dimensional_nets():
+    net1 = nn.Sequential(nn.Conv1d(1, 2, 3, dilation=2), nn.AvgPool1d(2),
+                         nn.Conv1d(2, 2, 3))
+    rows = nolearn_capacity.analyze(net1, input_shape=(1, 1, 40)).rows
+    assert [r.field for r in rows] == [(1.,), (5.,), (6.,), (10.,)]
+    net3 = nn.Sequential(nn.Conv3d(1, 2, (1, 3, 3)), nn.MaxPool3d(2))
+    rows = nolearn_capacity.analyze(net3, input_shape=(1, 1, 4, 8, 8)).rows
+    assert rows[-1].field == (2., 4., 4.)
+    assert rows[-1].jump == (2., 2., 2.)
+
+
+def test_a_lone_module_is_one_record():
+    layers = records(nn.Conv2d(1, 2, 3, stride=2), (1, 1, 9, 9))
+    assert [(r.name, r.class_name, r.op, r.legacy_role, r.n_params)
+            for r in layers] == [
+        ("input", "Input", "input", None, 0),
+        ("Conv2d", "Conv2d", "window", "conv", 20)]
+
+
+def test_dict_outputs():
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 2, 3)
+
+        def forward(self, x):
+            out = {"a": self.conv(x), "b": x}
+            return {"a": out["a"].relu(), "b": out["b"]}
+
+    assert [r.name for r in records(Heads(), IMAGE)] == ["x", "conv", "relu"]
+
+
+def test_float64_model():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3)).double()
+    assert nolearn_capacity.analyze(net, input_shape=(1, 1, 8, 8)).rows[
+        1].field == (3., 3.)
+
+
+def test_unknown_class_is_flagged_by_the_core():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Softmax(dim=2),
+                        nn.Conv2d(2, 2, 3))
+    report = nolearn_capacity.analyze(net, input_shape=(1, 1, 8, 8))
+    assert report.rows[2].class_name == "Softmax"
+    assert "approximate" in report.rows[3].flags
+    assert any("no geometry rule for class Softmax" in w
+               for w in report.warnings)
+
+
+# --------------------------------------------------------------------------
+# Legacy mode: nolearn's MNIST tutorial net, ported
+# --------------------------------------------------------------------------
+
+def test_mnist_tutorial_port_gives_nolearns_rows():
+    port = models.mnist_tutorial()
+    ours = nolearn_capacity.analyze(port, mode="legacy",
+                                    input_shape=(1, 1, 28, 28))
+    spec = nolearn_capacity.analyze(MNIST_TUTORIAL, mode="legacy")
+    assert ours.total_params == spec.total_params == 122154
+    assert len(ours.rows) == len(spec.rows) == 12
+    for mine, theirs in zip(ours.rows[1:], spec.rows[1:]):
+        assert mine.name == theirs.name
+        assert mine.size == theirs.size
+        assert mine.n_params == theirs.n_params
+        assert mine.capacity == theirs.capacity
+        assert mine.coverage == theirs.coverage
+        assert mine.real_filter == theirs.real_filter
+        assert mine.field == theirs.field
+    # the seed post's row
+    assert ours.rows[6].coverage == (100. * 19 / 28,) * 2
+
+
+def test_mnist_port_with_separate_activations_gives_nolearns_rows():
+    # the usual port: nn.ReLU modules after the convs and dense layers;
+    # their rows are 'fused' (Lasagne builds them into the layer before)
+    port = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(),
+        nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 96, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(96, 64), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10), nn.Softmax(dim=1))
+    network = adapter.network_of(port, (1, 1, 28, 28))
+    fused = [r.class_name for r in network.layers
+             if r.legacy_role == "fused"]
+    assert fused == ["ReLU"] * 6 + ["Softmax"]
+    ours = core.report(network, "legacy")
+    spec = nolearn_capacity.analyze(MNIST_TUTORIAL, mode="legacy")
+    kept = [row for row, record in zip(ours.rows, network.layers)
+            if record.legacy_role != "fused" and record.class_name !=
+            "Flatten"]
+    assert [r.class_name for r in kept] == [
+        "Input", "Conv2d", "MaxPool2d", "Conv2d", "Conv2d", "MaxPool2d",
+        "Conv2d", "MaxPool2d", "Linear", "Dropout", "Linear", "Linear"]
+    assert [(r.capacity, r.coverage) for r in kept] == \
+        [(r.capacity, r.coverage) for r in spec.rows]
+    assert ours.total_params == 122154
+
+
+def test_fused_only_right_after_a_learning_layer():
+    net = Lambda(lambda x: F.relu(F.relu(F.conv2d(x, torch.ones(2, 4, 3, 3)))))
+    assert [r.legacy_role for r in records(net, IMAGE)] == [
+        None, None, "fused", None]
+    net = nn.Sequential(nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
+                        nn.MaxPool2d(2), nn.Tanh(), nn.Linear(4, 2),
+                        nn.Sigmoid())
+    assert [r.legacy_role for r in records(net, (1, 4, 10, 10))] == [
+        None, "conv", None, None, "maxpool", None, None, None]
+
+
+def test_legacy_roles():
+    layers = records(nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.MaxPool2d((2, 3)), nn.AvgPool2d(2),
+        nn.ConvTranspose2d(2, 2, 2), models.Conv2dReLU(2, 2, (1, 5))),
+        (1, 1, 32, 32))
+    assert [(r.legacy_role, r.legacy_size) for r in layers] == [
+        (None, None), ("conv", (3, 3)), ("maxpool", (2, 3)), (None, None),
+        (None, None), ("conv", (1, 5))]
+    layers = records(nn.Sequential(nn.Conv1d(1, 2, 3), nn.MaxPool1d(2)),
+                     (1, 1, 16))
+    assert [r.legacy_role for r in layers] == [None, None, None]
+
+
+# --------------------------------------------------------------------------
+# Fallback: forward hooks when torch.fx cannot trace
+# --------------------------------------------------------------------------
+
+def test_untraceable_model_falls_back_to_hooks():
+    with pytest.warns(UserWarning, match="torch.fx cannot trace DataDependent"
+                      ".*control flow.*forward hooks"):
+        network = adapter.network_of(models.DataDependent(), (1, 1, 12, 12))
+    assert [(r.name, r.class_name, r.op, r.inputs) for r in
+            network.layers] == [
+        ("x", "Input", "input", ()),
+        ("conv1", "Conv2d", "window", (0,)),
+        ("pool", "MaxPool2d", "window", (1,)),
+        ("conv2", "Conv2d", "window", (2,)),     # `x * 2` is invisible
+        ("bn", "BatchNorm2d", "pointwise", (3,)),
+    ]
+    assert network.layers[3].output_shape == (1, 4, 5, 5)
+    assert network.total_params == 40 + 148 + 8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = nolearn_capacity.analyze(models.DataDependent(),
+                                        input_shape=(1, 1, 12, 12)).rows
+    assert [r.field[0] for r in rows] == [1., 3., 4., 8., 8.]
+
+
+def test_hooks_follow_tensors_where_they_can():
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(1, 2, 3, padding=1)
+            self.b = nn.Conv2d(1, 2, 5, padding=2)
+            self.c = nn.Conv2d(4, 2, 1)
+
+        def forward(self, x):
+            if x.mean() > 1:
+                return x
+            return self.c(torch.cat([self.a(x), self.b(x)], 1))
+
+    with pytest.warns(UserWarning, match="cannot trace Branchy"):
+        layers = records(Branchy(), (1, 1, 8, 8))
+    # b reads the input itself; c reads torch.cat's result, which hooks
+    # cannot see: the chain assumption makes it read b
+    assert [(r.name, r.inputs) for r in layers] == [
+        ("x", ()), ("a", (0,)), ("b", (0,)), ("c", (2,))]
+
+
+# --------------------------------------------------------------------------
+# The analysed module is never changed
+# --------------------------------------------------------------------------
+
+def snapshot(module):
+    return {
+        "state": {k: v.detach().clone() for k, v in
+                  module.state_dict().items()
+                  if not isinstance(v, nn.parameter.UninitializedTensorMixin)},
+        "training": [(n, m.training) for n, m in module.named_modules()],
+        "params": [(n, id(p), p.requires_grad, type(p)) for n, p in
+                   module.named_parameters()],
+        "attributes": {n: sorted(m.__dict__) for n, m in
+                       module.named_modules()},
+        "calls": getattr(module, "calls", None),
+        "hooks": [(len(m._forward_hooks), len(m._forward_pre_hooks))
+                  for m in module.modules()],
+    }
+
+
+def same(before, after):
+    assert before.keys() == after.keys()
+    for key in before:
+        if key == "state":
+            assert before[key].keys() == after[key].keys()
+            for name, value in before[key].items():
+                assert torch.equal(value, after[key][name]), name
+        else:
+            assert before[key] == after[key], key
+
+
+@pytest.mark.parametrize("make, shape", [
+    (models.vgg_ish, (2, 3, 32, 32)),
+    (models.ResNetIsh, (2, 3, 32, 32)),
+    (models.DataDependent, (2, 1, 12, 12)),       # the hook path
+    (models.Counting, (1, 1, 8, 8)),              # forward sets attributes
+    (lambda: nn.Sequential(nn.LazyConv2d(2, 3), nn.LazyBatchNorm2d()),
+     (2, 1, 8, 8)),                               # running would initialise
+], ids=["vgg", "resnet", "hooks", "counting", "lazy"])
+def test_module_is_unchanged(make, shape):
+    module = make()
+    module.train()
+    if len(module) if isinstance(module, nn.Sequential) else False:
+        module[0].eval()        # mixed flags must survive too
+    before = snapshot(module)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nolearn_capacity.analyze(module, input_shape=shape)
+        nolearn_capacity.analyze(module, input_shape=shape, mode="legacy") \
+            if len(shape) == 4 else None
+    same(before, snapshot(module))
+
+
+def test_lazy_modules_count_their_parameters():
+    net = nn.Sequential(nn.LazyConv2d(2, 3), nn.LazyLinear(5))
+    network = adapter.network_of(nn.Sequential(net[0], nn.Flatten(), net[1]),
+                                 (1, 1, 8, 8))
+    assert network.total_params == (9 + 1) * 2 + (72 + 1) * 5
+    assert isinstance(net[0].weight, nn.parameter.UninitializedParameter)
+
+
+# --------------------------------------------------------------------------
+# Errors and imports
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape, message", [
+    (None, "needs input_shape=(batch, channels, *spatial)"),
+    ((1, 0, 8, 8), "tuple of positive ints"),
+    ((1, 1, 8.0, 8), "tuple of positive ints"),
+    ("1x1x8x8", "tuple of positive ints"),
+    ((1, 3, 8, 8), "running the module on zeros of shape (1, 3, 8, 8) "
+     "failed (RuntimeError"),
+    ([(1, 1, 8, 8), (1, 1, 8, 8)], "gives 2 shapes, but the module takes 1"),
+])
+def test_bad_input_shapes(shape, message):
+    with pytest.raises(BadShapeError) as info:
+        adapter.network_of(nn.Sequential(nn.Conv2d(1, 2, 3)), shape)
+    assert message in str(info.value)
+
+
+def test_missing_second_input():
+    with pytest.raises(BadShapeError, match="takes 2 inputs"):
+        adapter.network_of(models.TwoInputs(), (1, 1, 16, 16))
+
+
+def test_inputs_with_defaults_may_be_left_out():
+    class Optional(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 1, 3)
+
+        def forward(self, x, scale=None, times=1):
+            out = self.conv(x) if scale is None else scale * self.conv(x)
+            for _ in range(times):
+                out = F.relu(out)
+            return out
+
+    layers = records(Optional(), (1, 1, 8, 8))
+    assert [r.name for r in layers] == ["x", "conv", "relu"]
+
+
+def run_python(code):
+    result = subprocess.run([sys.executable, "-c", code], cwd=str(REPO),
+                            capture_output=True, text=True, timeout=300,
+                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_importing_the_package_does_not_import_torch():
+    out = run_python(
+        "import sys, nolearn_capacity\n"
+        "from nolearn_capacity.examples import MNIST_TUTORIAL\n"
+        "nolearn_capacity.analyze(MNIST_TUTORIAL)\n"
+        "print('torch' in sys.modules)\n")
+    assert out.strip() == "False"
+
+
+def test_torch_adapter_loads_with_the_first_torch_module():
+    out = run_python(
+        "import sys, torch, nolearn_capacity\n"
+        "print('nolearn_capacity.adapters.torch' in sys.modules)\n"
+        "nolearn_capacity.analyze(torch.nn.Conv2d(1, 1, 3),\n"
+        "                         input_shape=(1, 1, 5, 5))\n"
+        "print('nolearn_capacity.adapters.torch' in sys.modules)\n")
+    assert out.split() == ["False", "True"]
