@@ -26,12 +26,6 @@ pytestmark = pytest.mark.filterwarnings(
 REPO = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("theano", "lasagne", "nolearn", "sklearn")
 
-try:
-    metadata.version("nolearn")
-    metadata.version("Lasagne")
-    metadata.version("Theano")
-except metadata.PackageNotFoundError:
-    pytest.skip("the legacy stack is not installed", allow_module_level=True)
 
 
 def run_python(code, **env):

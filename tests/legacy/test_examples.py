@@ -18,7 +18,6 @@ import re
 import subprocess
 import sys
 import textwrap
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +25,6 @@ import pytest
 
 from nolearn_capacity import compat
 
-try:
-    metadata.version("nolearn")
-    metadata.version("Lasagne")
-    metadata.version("Theano")
-except metadata.PackageNotFoundError:
-    pytest.skip("the legacy stack is not installed", allow_module_level=True)
 
 import lasagne                                          # noqa: E402
 import nolearn.lasagne.handlers                         # noqa: E402
