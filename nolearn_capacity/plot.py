@@ -16,18 +16,18 @@ def plot(report, path):
         raise BadArgumentError("plot file {!r}: expected a .png or .svg name"
                             .format(path))
     try:
-        import matplotlib
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        # A bare Figure, not pyplot: no backend switch, no global figure
+        # list, nothing left behind in the caller's matplotlib.
+        from matplotlib.figure import Figure
     except ImportError:
         raise CapacityError("plotting needs matplotlib: pip install "
                             "'nolearn_capacity[plot]'") from None
-    from .render import AXIS_NAMES, _axis_columns
+    from .render import _axis_columns
 
     rows = [r for r in report.rows if r.capacity]
     depth = [r.index for r in rows]
-    fig, (cap_ax, cov_ax) = plt.subplots(2, 1, sharex=True,
-                                         figsize=(max(6, len(rows) * .5), 6))
+    fig = Figure(figsize=(max(6, len(rows) * .5), 6))
+    cap_ax, cov_ax = fig.subplots(2, 1, sharex=True)
     for i, axis in enumerate(_axis_columns(report)):
         cap_ax.plot(depth, [r.capacity[i] for r in rows], marker="o",
                     label="capacity " + axis)
@@ -56,7 +56,6 @@ def plot(report, path):
         fig.savefig(tmp, format=kind)
         os.replace(tmp, path)
     finally:
-        plt.close(fig)
         if os.path.exists(tmp):
             os.remove(tmp)
     return path

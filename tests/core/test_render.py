@@ -129,3 +129,13 @@ def test_cli_formats_and_plot(tmp_path):
     plot = str(tmp_path / "p.png")
     assert cli.main(["--plot", plot], io.StringIO()) == 0
     assert os.path.getsize(plot) > 1000
+
+
+def test_plotting_leaves_matplotlib_alone(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    import sys
+    backend = matplotlib.get_backend()
+    flagged().plot(str(tmp_path / "p.png"))
+    assert matplotlib.get_backend() == backend
+    assert "matplotlib.pyplot" not in sys.modules or \
+        not sys.modules["matplotlib.pyplot"].get_fignums()
