@@ -13,10 +13,7 @@ report in every format.  Times are medians (best of, for the long runs).
 """
 import os
 import platform
-import statistics
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

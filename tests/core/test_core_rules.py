@@ -1,5 +1,4 @@
 """Exact value tables for the legacy and exact rules, per rule."""
-import numpy as np
 import pytest
 
 from nolearn_capacity import analyze, get_real_filter, get_receptive_field

@@ -21,6 +21,7 @@ from nolearn.lasagne.handlers import PrintLayerInfo as OriginalPrintLayerInfo
 import nolearn_capacity
 from nolearn_capacity import util as ours
 from nolearn_capacity.examples import MNIST_TUTORIAL
+from nolearn_capacity.handlers import layer_info_text
 
 EXAMPLES = 320
 
@@ -214,22 +215,8 @@ def test_seed_net(verbose):
     if verbose == 2:
         assert SEED_ROWS in text
     # The spec of the same net, without Theano, prints the same bytes.
-    assert nolearn_capacity.PrintLayerInfo().text(
-        MNIST_TUTORIAL if verbose == 2 else _with_verbose(verbose)) == text
-
-
-class _Spec(object):
-    """A NeuralNet-like holder: spec layers and a verbose level."""
-
-    def __init__(self, verbose):
-        from nolearn_capacity.adapters import lasagne as la, spec
-        from nolearn_capacity.adapters.spec import build as build_specs
-        self.layers_ = {l.name: l for l in build_specs(MNIST_TUTORIAL)}
-        self.verbose = verbose
-
-
-def _with_verbose(verbose):
-    return _Spec(verbose)
+    assert layer_info_text(nolearn_capacity.to_network(MNIST_TUTORIAL),
+                           verbose) == text
 
 
 def facial_keypoints_net():
