@@ -108,12 +108,12 @@ def run(args, stdout):
                          input_shape=targets.parse_shape(args.input_shape))
     stream = stdout if args.output is None else None
     color = use_colour(args.color, stream) if stream else bool(args.color)
-    report = core.report(network, args.mode, args.min_capacity)
     if args.plot:
-        report.plot(args.plot)
+        core.report(network, args.mode, args.min_capacity).plot(args.plot)
     if args.fmt == "nolearn":
         return nolearn_text(network, args.mode, args.verbose,
                             args.min_capacity, color), 0
+    report = core.report(network, args.mode, args.min_capacity)
     return render.render(report, args.fmt, color=color), 0
 
 
