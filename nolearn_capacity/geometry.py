@@ -19,6 +19,22 @@ def as_tuple(value, n, what="value"):
     return (value,) * n
 
 
+def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False,
+           per_axis=None):
+    """The fields of a sliding-window record (conv, pool, pad, slice).
+
+    ``per_axis(value, n_axes, what)`` turns each argument into a tuple; each
+    adapter passes its framework's convention (default :func:`as_tuple`).
+    """
+    per_axis = per_axis or as_tuple
+    return dict(op="window",
+                kernel=per_axis(kernel, n_axes, "kernel"),
+                stride=per_axis(stride, n_axes, "stride"),
+                pad=per_axis(pad, n_axes, "pad"),
+                dilation=per_axis(dilation, n_axes, "dilation"),
+                learns=learns)
+
+
 def effective_extent(filter_size, dilation=1):
     """Span of a dilated kernel: ``d * (k - 1) + 1``."""
     return dilation * (filter_size - 1) + 1

@@ -45,14 +45,8 @@ def register_rule(*class_names):
     return add
 
 
-def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False):
-    """A sliding-window record (conv, pool, pad, slice), per axis."""
-    return dict(op="window",
-                kernel=geometry.as_tuple(kernel, n_axes, "kernel"),
-                stride=geometry.as_tuple(stride, n_axes, "stride"),
-                pad=geometry.as_tuple(pad, n_axes, "pad"),
-                dilation=geometry.as_tuple(dilation, n_axes, "dilation"),
-                learns=learns)
+#: A sliding-window record (conv, pool, pad, slice), per axis.
+window = geometry.window
 
 
 def _op(name):

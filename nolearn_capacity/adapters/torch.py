@@ -34,6 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..core import LayerRecord, Network
+from .. import geometry
 from ..errors import BadShapeError, UnsupportedLayerError, describe_layer
 
 MODULE_RULES = {}
@@ -100,12 +101,10 @@ def per_axis(value, n_axes, what="value"):
 
 
 def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False):
-    """A sliding-window record (conv, pool, pad, slice), per axis."""
-    return dict(op="window", kernel=per_axis(kernel, n_axes, "kernel"),
-                stride=per_axis(stride, n_axes, "stride"),
-                pad=per_axis(pad, n_axes, "pad"),
-                dilation=per_axis(dilation, n_axes, "dilation"),
-                learns=learns)
+    """A sliding-window record (conv, pool, pad, slice), per axis, with
+    torch's conventions for sizes (ints, 1-tuples, ``torch.Size``)."""
+    return geometry.window(n_axes, kernel, stride, pad, dilation, learns,
+                           per_axis)
 
 
 def transposed(n_axes, kernel, stride, crop=0, dilation=1, learns=False):
