@@ -37,7 +37,42 @@ class GraphError(CapacityError, ValueError):
     """The layers do not form an acyclic graph with an input."""
 
 
+#: At most this many characters of a value received are echoed in a
+#: message: a 10**6-element list or a megabyte name stays one short line.
+MAX_SHOWN = 80
+
+
+def printable(text):
+    """``text`` safe for a terminal or a table cell: control characters
+    (ESC, BEL, CR, newlines, DEL, C1) are escaped the way ``repr`` escapes
+    them; everything printable, non-ASCII included, is kept as it is."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def clipped(text, limit=MAX_SHOWN):
+    """``text`` cut to ``limit`` characters, the cut marked with '...'."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def shown(value, limit=MAX_SHOWN):
+    """A value received, for a message: its repr (so control characters
+    are escaped), shortened without building a huge string first."""
+    import reprlib
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = shortener.maxlong = limit
+    try:
+        text = shortener.repr(value)
+    except Exception:    # a repr that fails is not worth a second error
+        text = "<{} object>".format(type(value).__name__)
+    return clipped(printable(text), limit)
+
+
 def describe_layer(name, index, class_name):
-    """``layer 'conv1' (#2, Conv2DLayer)``: how every message names a layer."""
-    label = repr(name) if name else "<unnamed>"
-    return "layer {} (#{}, {})".format(label, index, class_name)
+    """``layer 'conv1' (#2, Conv2DLayer)``: how every message names a layer
+    (the name shown as a repr, so a hostile name cannot forge a line)."""
+    label = shown(name) if name else "<unnamed>"
+    return "layer {} (#{}, {})".format(label, index,
+                                       clipped(printable(class_name)))
