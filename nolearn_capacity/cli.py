@@ -10,7 +10,7 @@ import traceback
 
 from . import core, output, render
 from .adapters import to_network
-from .errors import CapacityError, shown
+from .errors import CapacityError, printable, shown
 from . import targets
 from .examples import BUILTIN
 from .handlers import layer_info_text
@@ -169,6 +169,20 @@ def check_outputs(p, args, inputs):
             shown(args.output)))
 
 
+def one_line(error):
+    """An error as one printable line: the lines of a multi-line message
+    (e.g. one problem per line) joined with '; '."""
+    message = ""
+    for line in filter(None, (part.strip() for part in
+                              str(error).split("\n"))):
+        if message:
+            message += " " if message.endswith(":") else "; "
+        message += line
+    if not isinstance(error, CapacityError):
+        message = "{}: {}".format(type(error).__name__, message)
+    return printable(message)
+
+
 def main(argv=None, stdout=None):
     stdout = stdout or sys.stdout
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -191,10 +205,7 @@ def main(argv=None, stdout=None):
     except Exception as error:   # one line for anything, traceback on demand
         if args.debug:
             traceback.print_exc()
-        message = " ".join(str(error).split())
-        if not isinstance(error, CapacityError):
-            message = "{}: {}".format(type(error).__name__, message)
-        sys.stderr.write("{}: error: {}\n".format(PROG, message))
+        sys.stderr.write("{}: error: {}\n".format(PROG, one_line(error)))
         return 1
     return status
 

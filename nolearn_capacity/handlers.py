@@ -3,7 +3,8 @@ import sys
 
 from . import core
 from .adapters import to_network
-from .render import conv_table, greeting, legend, plain_table
+from .render import (conv_table, greeting, legend, plain_table,
+                     warning_lines)
 
 
 def layer_info_text(network, verbose=2, mode="legacy",
@@ -25,7 +26,8 @@ def layer_info_text(network, verbose=2, mode="legacy",
         parts.append(explanation)
     text = "\n".join(parts) + "\n\n"
     if mode == "exact" and has_conv and verbose >= 2:
-        text += "".join("warning: {}\n".format(w) for w in report.warnings)
+        text += "".join("warning: {}\n".format(w)
+                        for w in warning_lines(report))
     return text
 
 

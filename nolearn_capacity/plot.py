@@ -2,7 +2,7 @@
 import io
 import os
 
-from .errors import BadArgumentError, CapacityError, shown
+from .errors import BadArgumentError, CapacityError, printable, shown
 from . import output
 
 #: File types the plot can be written as.
@@ -14,7 +14,8 @@ def plot(report, path):
     capacity threshold and the 100 % coverage line; flagged layers are
     marked.  The file type follows the extension of ``path``; the file is
     written as :func:`nolearn_capacity.output.write` writes (whole or not
-    at all; links and special files kept)."""
+    at all; links and special files kept).  Layer names are drawn as plain
+    text (no mathtext), control characters escaped."""
     path = output.file_name(path, "plot file")
     kind = os.path.splitext(path)[1].lstrip(".").lower()
     if kind not in PLOT_TYPES:
@@ -51,7 +52,8 @@ def plot(report, path):
     cap_ax.set_ylabel("learning capacity (%)")
     cov_ax.set_ylabel("image coverage (%)")
     cov_ax.set_xticks(depth)
-    cov_ax.set_xticklabels([r.name for r in rows], rotation=60, ha="right")
+    cov_ax.set_xticklabels([printable(r.name) for r in rows], rotation=60,
+                           ha="right", parse_math=False)
     cap_ax.set_title("{} mode; x: flagged layer".format(report.mode))
     cap_ax.legend(fontsize="small")
     cov_ax.legend(fontsize="small")
