@@ -20,7 +20,7 @@ def layer_info_text(network, verbose=2, mode="legacy",
     else:
         report = core.report(network, mode, min_capacity)
         info = conv_table(report, detailed=verbose > 2, color=color)
-        explanation = legend(color)
+        explanation = legend(color, min_capacity)
     parts = [greeting(network.total_params), "## Layer information", "", info]
     if explanation is not None:
         parts.append(explanation)

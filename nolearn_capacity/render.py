@@ -15,7 +15,8 @@ from collections import OrderedDict
 from functools import reduce
 from operator import mul
 
-from .errors import printable
+from .core import DEFAULT_MIN_CAPACITY
+from .errors import BadShapeError, describe_layer, printable, shown
 
 # numpy and tabulate are imported where a table is made, so that
 # `import nolearn_capacity` costs milliseconds, not numpy's import time.
@@ -42,20 +43,28 @@ _LEGEND = (
     "\n    X, Y:    image dimensions"
     "\n    cap.:    learning capacity"
     "\n    cov.:    coverage of image"
-    "\n    {}capacity too low (<1/6)"
+    "\n    {}capacity too low (<{})"
     "\n    {}image coverage too high (>100%)"
     "\n    {}capacity too low and coverage too high\n")
 
 
-def legend(color=True):
-    """nolearn's colour legend; without colour, the markers' legend."""
+def legend(color=True, min_capacity=DEFAULT_MIN_CAPACITY):
+    """nolearn's colour legend; without colour, the markers' legend.  The
+    capacity line states ``min_capacity``: nolearn's ``1/6`` for its
+    default, else the percentage (``<60%``)."""
+    if min_capacity == DEFAULT_MIN_CAPACITY:
+        threshold = "1/6"
+    else:
+        threshold = "{:.4g}%".format(min_capacity)
     if color:
-        return _LEGEND.format(*(
-            "{}{}{}{}".format(c, word, ansi.ENDC, gap) for c, word, gap in
-            ((ansi.MAGENTA, "magenta", ": "), (ansi.CYAN, "cyan", ":    "),
-             (ansi.RED, "red", ":     "))))
-    return _LEGEND.format(*("{:<9}".format("name{}:".format(MARKERS[c]))
-                            for c in (ansi.MAGENTA, ansi.CYAN, ansi.RED)))
+        keys = ("{}{}{}{}".format(c, word, ansi.ENDC, gap) for c, word, gap in
+                ((ansi.MAGENTA, "magenta", ": "), (ansi.CYAN, "cyan", ":    "),
+                 (ansi.RED, "red", ":     ")))
+    else:
+        keys = ("{:<9}".format("name{}:".format(MARKERS[c]))
+                for c in (ansi.MAGENTA, ansi.CYAN, ansi.RED))
+    first, second, third = keys
+    return _LEGEND.format(first, threshold, second, third)
 
 
 def greeting(total_params):
@@ -108,7 +117,7 @@ def conv_table(report, detailed=False, color=True):
     per_axis = lambda values: values if len(values) == n_axes else \
         (np.nan,) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
-    totals = [str(reduce(mul, shape)) if shape else '0' for shape in shapes]
+    totals = [_total(row) for row in rows]
     names = [_marked(printable(row.name), colour_for(
         row.capacity, row.coverage, report.min_capacity), color)
         for row in rows]
@@ -123,6 +132,22 @@ def conv_table(report, detailed=False, color=True):
             np.array([per_axis(row.real_filter) for row in rows]).astype(int),
             np.array([per_axis(row.field) for row in rows]).astype(int)))
     return tabulate(table, header, floatfmt='.2f')
+
+
+def _total(row):
+    """The ``total`` column: units per example (nolearn multiplies the
+    sizes after the batch axis, and fails on an unknown one)."""
+    shape = row.output_shape[1:]
+    if not shape:
+        return '0'
+    if any(size is None for size in shape):
+        raise BadShapeError(
+            "{}: nolearn's layout counts the units of every output, so it "
+            "needs fixed sizes after the batch axis, got output shape {} (the "
+            "report formats, e.g. text, show such sizes)".format(
+                describe_layer(row.name, row.index, row.class_name),
+                shown(tuple(row.output_shape))))
+    return str(reduce(mul, shape))
 
 
 def plain_table(names, shapes):

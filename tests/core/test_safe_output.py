@@ -203,3 +203,32 @@ def test_one_line_joins_lines():
     assert cli.one_line(error) == \
         "RuntimeError: cannot do it: first; second; third\\x07"
     assert cli.one_line(errors.BadSpecError("x")) == "x"
+
+
+def test_none_size_in_the_nolearn_layout(tmp_path):
+    net = [("InputLayer", {"shape": (None, 1, 28, 28)}),
+           ("Conv2DLayer", {"num_filters": 2, "filter_size": 3}),
+           ("InputLayer", {"shape": (None, None, 28, 28), "name": "x"})]
+    for mode in ("legacy", "exact"):
+        with pytest.raises(errors.BadShapeError) as caught:
+            nolearn_layout(net, mode, 2)
+        assert str(caught.value).startswith(
+            "layer 'x' (#2, InputLayer): nolearn's layout counts the units "
+            "of every output, so it needs fixed sizes after the batch axis, "
+            "got output shape (None, None, 28, 28)")
+    done = run(str(spec_file(tmp_path, net)), "--mode", "exact")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "layer 'x' (#2, InputLayer)" in done.stderr
+    # The report formats show the size.
+    done = run(str(spec_file(tmp_path, net)), "--format", "text")
+    assert done.returncode == 0 and "Nonex28x28" in done.stdout
+
+
+def test_legend_states_the_threshold():
+    net = specs(list("abcdefg"))
+    assert "name *:  capacity too low (<1/6)\n" in run().stdout
+    text = run("--min-capacity", "60").stdout
+    assert "name *:  capacity too low (<60%)\n" in text
+    assert "<1/6" not in text
+    coloured = layer_info_text(nc.to_network(net), 2, "legacy", 12.5, True)
+    assert "\x1b[35mmagenta\x1b[0m: capacity too low (<12.5%)" in coloured
