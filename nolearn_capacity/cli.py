@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 
 from . import core, output, render
 from .adapters import to_network
@@ -172,15 +173,27 @@ def check_outputs(p, args, inputs):
 def one_line(error):
     """An error as one printable line: the lines of a multi-line message
     (e.g. one problem per line) joined with '; '."""
-    message = ""
-    for line in filter(None, (part.strip() for part in
-                              str(error).split("\n"))):
-        if message:
-            message += " " if message.endswith(":") else "; "
-        message += line
+    message = _joined(str(error))
     if not isinstance(error, CapacityError):
         message = "{}: {}".format(type(error).__name__, message)
     return printable(message)
+
+
+def _joined(text):
+    message = ""
+    for line in filter(None, (part.strip() for part in text.split("\n"))):
+        if message:
+            message += " " if message.endswith(":") else "; "
+        message += line
+    return message
+
+
+def show_warning(message, category, filename, lineno, file=None,
+                 line=None):
+    """Warnings (ours, a script's, a framework's) as the CLI's errors are
+    shown: one printable line on stderr, no source line."""
+    sys.stderr.write("{}: warning: {}\n".format(
+        PROG, printable(_joined(str(message)))))
 
 
 def main(argv=None, stdout=None):
@@ -195,6 +208,13 @@ def main(argv=None, stdout=None):
         args = p.parse_args(argv)
         inputs = files_read(args.target)
     check_outputs(p, args, inputs)
+    with warnings.catch_warnings():
+        if not args.debug:
+            warnings.showwarning = show_warning
+        return _run(job, args, stdout)
+
+
+def _run(job, args, stdout):
     try:
         text, status = job(args, stdout)
         if args.output:

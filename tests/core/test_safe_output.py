@@ -198,6 +198,18 @@ def test_cli_errors_are_one_printable_line(tmp_path, case):
         assert ":;" not in done.stderr
 
 
+def test_cli_warnings_are_one_printable_line(tmp_path):
+    script = tmp_path / "warns.py"
+    script.write_text(
+        "import warnings\n"
+        "warnings.warn('\\x1b]0;title\\x07\\nsecond line')\n"
+        "net = {!r}\n".format(specs(list("ab"))[:2]))
+    done = run(str(script) + ":net")
+    assert done.returncode == 0 and "# Neural Network" in done.stdout
+    assert done.stderr == ("nolearn-capacity: warning: \\x1b]0;title\\x07; "
+                           "second line\n")
+
+
 def test_one_line_joins_lines():
     error = RuntimeError("cannot do it:\n  first\n  second\n\n  third\x07")
     assert cli.one_line(error) == \
