@@ -223,7 +223,8 @@ def warning_lines(report):
 
 
 def _markdown_cell(text):
-    return text.replace("|", "\\|")
+    # Both escaped, so that no backslash in a name can unescape a pipe.
+    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def report_table(report, color=False, tablefmt="simple", cell=None):
@@ -251,8 +252,8 @@ def text(report, color=False):
 
 
 def markdown(report, color=False):
-    """A GitHub pipe table (``|`` in names escaped as ``\\|``); flags as
-    words (markdown has no colour)."""
+    """A GitHub pipe table (``\\`` and ``|`` in cells escaped with a
+    backslash); flags as words (markdown has no colour)."""
     table = report_table(report, tablefmt="github", cell=_markdown_cell)
     notes = "".join("\n> warning: {}".format(w)
                     for w in warning_lines(report))

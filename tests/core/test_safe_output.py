@@ -17,10 +17,14 @@ from nolearn_capacity.compare import compare
 from nolearn_capacity.handlers import layer_info_text
 
 #: Names that clear the screen, ring, return, break a line, split a
-#: markdown cell, and start matplotlib mathtext (valid and invalid).
-HOSTILE = ["\x1b[2J", "\x07", "\r", "a\nb", "x|y", "$x^2$", "$x^$"]
+#: markdown cell (also after a backslash), and start matplotlib mathtext
+#: (valid and invalid).
+HOSTILE = ["\x1b[2J", "\x07", "\r", "a\nb", "x|y", "c\\|d", "$x^2$",
+           "$x^$"]
 #: How every human-readable format shows them.
-SHOWN = ["\\x1b[2J", "\\x07", "\\r", "a\\nb", "x|y", "$x^2$", "$x^$"]
+SHOWN = ["\\x1b[2J", "\\x07", "\\r", "a\\nb", "x|y", "c\\|d", "$x^2$",
+         "$x^$"]
+BENIGN = ["n{}".format(i) for i in range(len(HOSTILE))]
 
 
 def specs(names):
@@ -29,6 +33,7 @@ def specs(names):
              ("MaxPool2DLayer", {"pool_size": 2}),
              ("Conv2DLayer", {"num_filters": 2, "filter_size": 3}),
              ("Conv2DLayer", {"num_filters": 2, "filter_size": 3}),
+             ("DenseLayer", {"num_units": 5}),
              ("DenseLayer", {"num_units": 4}),
              ("DenseLayer", {"num_units": 3})]
     return [(cls, dict(kw, name=name)) for (cls, kw), name in
@@ -47,8 +52,7 @@ def hostile_report(mode):
 
 
 def benign_report(mode):
-    report = nc.analyze(specs(["n{}".format(i) for i in range(7)]),
-                        mode=mode)
+    report = nc.analyze(specs(BENIGN), mode=mode)
     report.warnings = ["one line"]
     return report
 
@@ -62,7 +66,12 @@ def printable_lines(text):
     return all(line.isprintable() for line in text.split("\n"))
 
 
-UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+#: A markdown cell and the pipe that ends it (``\\`` and ``\|`` escaped).
+MARKDOWN_CELL = re.compile(r"((?:\\.|[^|\\])*)\|")
+
+
+def markdown_escaped(text):
+    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def names_in(fmt, text):
@@ -73,7 +82,7 @@ def names_in(fmt, text):
         return [re.findall(r"<td>(.*?)</td>", row)[1]
                 for row in re.findall(r"<tr class=.*?</tr>", text)]
     if fmt == "markdown":
-        return [UNESCAPED_PIPE.split(line)[2].strip()
+        return [MARKDOWN_CELL.findall(line)[2].strip()
                 for line in text.splitlines()[2:] if line.startswith("|")]
     rows = text[text.index("\n---"):].split("\n\n")[0].splitlines()[2:]
     column = 1 if fmt in ("text", "plain") else 0
@@ -87,23 +96,22 @@ def test_hostile_names_are_escaped_in_every_format(fmt, mode):
     if fmt in ("nolearn", "plain", "detailed"):
         verbose = {"plain": 1, "nolearn": 2, "detailed": 3}[fmt]
         text = nolearn_layout(specs(HOSTILE), mode, verbose)
-        twin = nolearn_layout(specs(["n{}".format(i) for i in range(7)]),
-                              mode, verbose)
+        twin = nolearn_layout(specs(BENIGN), mode, verbose)
         fmt = "plain" if fmt == "plain" else "nolearn"
     else:
         text = hostile_report(mode).render(fmt)
         twin = benign_report(mode).render(fmt)
     assert printable_lines(text)
     assert len(text.splitlines()) == len(twin.splitlines())
-    expected = SHOWN
+    cell = str
     if fmt == "markdown":
-        expected = [n.replace("|", "\\|") for n in SHOWN]
-        cells = {len(UNESCAPED_PIPE.findall(line))
+        cell = markdown_escaped
+        cells = {len(MARKDOWN_CELL.findall(line))
                  for line in text.splitlines() if line.startswith("|")}
         assert cells == {14}        # 13 columns on every line
-    assert names_in(fmt, text) == expected
+    assert names_in(fmt, text) == [cell(name) for name in SHOWN]
     if fmt in ("text", "markdown", "html"):
-        assert "Conv\\x1b]0;t\\x07" in text
+        assert cell("Conv\\x1b]0;t\\x07") in text
         assert "raw \\x1b[31mred\\r\\nforged line" in text
 
 
@@ -125,11 +133,11 @@ def test_json_keeps_names_exactly(mode):
 
 
 def test_compare_escapes_names():
-    result = compare(specs(HOSTILE), specs(HOSTILE[:6] + ["other\x1b[2J"]))
+    result = compare(specs(HOSTILE), specs(HOSTILE[:-1] + ["other\x1b[2J"]))
     text = result.render()
     assert printable_lines(text)
     assert "\\x1b[2J" in text and "a\\nb" in text
-    twin = compare(specs(list("abcdefg")), specs(list("abcdefg")))
+    twin = compare(specs(BENIGN), specs(BENIGN))
     # Same rows; the difference list only adds its own lines.
     table = text.split("\n\n")[1]
     assert len(table.splitlines()) == len(twin.render().split("\n\n")[1]
@@ -150,7 +158,7 @@ def test_plot_draws_names_as_plain_text(tmp_path, suffix):
 def test_plot_needs_a_file_name(value):
     with pytest.raises(errors.BadArgumentError,
                        match="plot file: expected a file name .* got "):
-        nc.analyze(specs(list("abcdefg"))).plot(value)
+        nc.analyze(specs(BENIGN)).plot(value)
 
 
 # --------------------------------------------------------------------------
@@ -237,7 +245,7 @@ def test_none_size_in_the_nolearn_layout(tmp_path):
 
 
 def test_legend_states_the_threshold():
-    net = specs(list("abcdefg"))
+    net = specs(BENIGN)
     assert "name *:  capacity too low (<1/6)\n" in run().stdout
     text = run("--min-capacity", "60").stdout
     assert "name *:  capacity too low (<60%)\n" in text
