@@ -8,8 +8,8 @@ for byte, so they build the same numpy string table it built.
 Names, class names and warnings come from the user's network: every
 human-readable format shows them through :func:`~nolearn_capacity.errors.
 printable` (control characters escaped, so a name cannot move the cursor,
-clear the screen or start a new row); markdown also escapes ``|``, HTML its
-own special characters.  JSON keeps them exactly.
+clear the screen or start a new row); markdown also escapes ``|`` and
+``\\``, HTML its own special characters.  JSON keeps them exactly.
 """
 from collections import OrderedDict
 from functools import reduce

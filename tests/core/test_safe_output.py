@@ -225,6 +225,14 @@ def test_one_line_joins_lines():
     assert cli.one_line(errors.BadSpecError("x")) == "x"
 
 
+@pytest.mark.parametrize("mode", [["exact"], None, "EXACT"])
+def test_print_layer_info_checks_its_mode(mode):
+    with pytest.raises(errors.BadArgumentError) as caught:
+        nc.PrintLayerInfo(mode=mode)
+    assert str(caught.value) == \
+        "mode must be one of exact, legacy, got {!r}".format(mode)
+
+
 def test_none_size_in_the_nolearn_layout(tmp_path):
     net = [("InputLayer", {"shape": (None, 1, 28, 28)}),
            ("Conv2DLayer", {"num_filters": 2, "filter_size": 3}),
