@@ -7,10 +7,11 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 
-from . import core, render
+from . import core, output, render
 from .adapters import to_network
-from .errors import CapacityError
+from .errors import CapacityError, printable, shown
 from . import targets
 from .examples import BUILTIN
 from .handlers import layer_info_text
@@ -143,39 +144,88 @@ def run_compare(args, stdout):
     return result.render(), 0 if result.equivalent else 1
 
 
-def write_whole(path, text):
-    """Write to a temporary file, then rename: never half a file."""
-    tmp = "{}.tmp{}".format(path, os.getpid())
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+def files_read(target):
+    """The file a target names (as :func:`targets.load` reads it), if any."""
+    if target in BUILTIN:
+        return []
+    path, sep, _ = target.rpartition(":")
+    return [path] if sep and path.endswith(".py") else [target]
+
+
+def check_outputs(p, args, inputs):
+    """Refuse (usage error, exit 2) to write over a file being read, or
+    the plot and the text over each other."""
+    written = [(option, path) for option, path in (
+        ("--output", args.output), ("--plot", getattr(args, "plot", None)))
+        if path]
+    for option, path in written:
+        for source in inputs:
+            if output.same_file(path, source):
+                p.error("{} {} would overwrite {}, the net being read; "
+                        "choose another file".format(option, shown(path),
+                                                     shown(source)))
+    if len(written) == 2 and (args.output == args.plot or
+                              output.same_file(args.output, args.plot)):
+        p.error("--output and --plot name the same file {}".format(
+            shown(args.output)))
+
+
+def one_line(error):
+    """An error as one printable line: the lines of a multi-line message
+    (e.g. one problem per line) joined with '; '."""
+    message = _joined(str(error))
+    if not isinstance(error, CapacityError):
+        message = "{}: {}".format(type(error).__name__, message)
+    return printable(message)
+
+
+def _joined(text):
+    message = ""
+    for line in filter(None, (part.strip() for part in text.split("\n"))):
+        if message:
+            message += " " if message.endswith(":") else "; "
+        message += line
+    return message
+
+
+def show_warning(message, category, filename, lineno, file=None,
+                 line=None):
+    """Warnings (ours, a script's, a framework's) as the CLI's errors are
+    shown: one printable line on stderr, no source line."""
+    sys.stderr.write("{}: warning: {}\n".format(
+        PROG, printable(_joined(str(message)))))
 
 
 def main(argv=None, stdout=None):
     stdout = stdout or sys.stdout
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["compare"]:
-        args, job = compare_parser().parse_args(argv[1:]), run_compare
+        p, job = compare_parser(), run_compare
+        args = p.parse_args(argv[1:])
+        inputs = files_read(args.a) + files_read(args.b)
     else:
-        args, job = parser().parse_args(argv), run
+        p, job = parser(), run
+        args = p.parse_args(argv)
+        inputs = files_read(args.target)
+    check_outputs(p, args, inputs)
+    with warnings.catch_warnings():
+        if not args.debug:
+            warnings.showwarning = show_warning
+        return _run(job, args, stdout)
+
+
+def _run(job, args, stdout):
     try:
         text, status = job(args, stdout)
         if args.output:
-            write_whole(args.output, text)
+            output.write(args.output, text, "--output")
         else:
             stdout.write(text)
             stdout.flush()
     except Exception as error:   # one line for anything, traceback on demand
         if args.debug:
             traceback.print_exc()
-        message = " ".join(str(error).split())
-        if not isinstance(error, CapacityError):
-            message = "{}: {}".format(type(error).__name__, message)
-        sys.stderr.write("{}: error: {}\n".format(PROG, message))
+        sys.stderr.write("{}: error: {}\n".format(PROG, one_line(error)))
         return 1
     return status
 

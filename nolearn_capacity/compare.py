@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from . import core
 from .adapters import to_network
-from .errors import describe_layer
+from .errors import describe_layer, printable
 
 #: What is compared, in order: (label, function of (record, row)).
 ASPECTS = (
@@ -92,7 +92,9 @@ class Comparison:
                 vb = get(rb, rowb) if rb else None
                 cells.append(_show(va) if va == vb else "{} | {}".format(
                     _show(va), _show(vb)))
-            body.append(cells)
+            # Names come from the user's nets: escaped, they cannot
+            # forge a row or drive the terminal.
+            body.append([printable(c) for c in cells])
         table = tabulate(body, ["A", "B"] + [a for a, _ in ASPECTS],
                          disable_numparse=True)
         if self.equivalent:
@@ -100,7 +102,7 @@ class Comparison:
                 len(self.pairs))
         else:
             verdict = "{} difference(s):\n".format(len(self.differences)) + \
-                "\n".join("  " + str(d) for d in self.differences)
+                "\n".join("  " + printable(d) for d in self.differences)
         return "## Comparison ({} mode)\n\n{}\n\n{}\n".format(
             self.mode, table, verdict)
 

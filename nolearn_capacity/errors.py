@@ -33,6 +33,10 @@ class BadArgumentError(CapacityError, ValueError):
     """An option (mode, format, threshold, file name) is not valid."""
 
 
+class OutputError(CapacityError, OSError):
+    """An output file (``--output``, ``--plot``) cannot be written."""
+
+
 class GraphError(CapacityError, ValueError):
     """The layers do not form an acyclic graph with an input."""
 

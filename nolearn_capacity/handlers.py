@@ -3,7 +3,9 @@ import sys
 
 from . import core
 from .adapters import to_network
-from .render import conv_table, greeting, legend, plain_table
+from .errors import shown
+from .render import (conv_table, greeting, legend, plain_table,
+                     warning_lines)
 
 
 def layer_info_text(network, verbose=2, mode="legacy",
@@ -19,13 +21,14 @@ def layer_info_text(network, verbose=2, mode="legacy",
     else:
         report = core.report(network, mode, min_capacity)
         info = conv_table(report, detailed=verbose > 2, color=color)
-        explanation = legend(color)
+        explanation = legend(color, min_capacity)
     parts = [greeting(network.total_params), "## Layer information", "", info]
     if explanation is not None:
         parts.append(explanation)
     text = "\n".join(parts) + "\n\n"
     if mode == "exact" and has_conv and verbose >= 2:
-        text += "".join("warning: {}\n".format(w) for w in report.warnings)
+        text += "".join("warning: {}\n".format(w)
+                        for w in warning_lines(report))
     return text
 
 
@@ -41,10 +44,11 @@ class PrintLayerInfo:
     """
 
     def __init__(self, mode="legacy", min_capacity=core.DEFAULT_MIN_CAPACITY):
-        if mode not in core.MODES:
+        # Checked here, not when training starts: a typo fails at once.
+        if not isinstance(mode, str) or mode not in core.MODES:
             raise core.BadArgumentError(
-                "mode must be one of {}, got {!r}".format(
-                    ", ".join(sorted(core.MODES)), mode))
+                "mode must be one of {}, got {}".format(
+                    ", ".join(sorted(core.MODES)), shown(mode)))
         self.mode = mode
         self.min_capacity = min_capacity
 

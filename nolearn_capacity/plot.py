@@ -1,7 +1,9 @@
 """Capacity and coverage against depth, per axis (matplotlib, optional)."""
+import io
 import os
 
-from .errors import BadArgumentError, CapacityError
+from .errors import BadArgumentError, CapacityError, printable, shown
+from . import output
 
 #: File types the plot can be written as.
 PLOT_TYPES = ("png", "svg")
@@ -10,11 +12,15 @@ PLOT_TYPES = ("png", "svg")
 def plot(report, path):
     """Draw capacity and coverage per layer, one line per axis, with Cao's
     capacity threshold and the 100 % coverage line; flagged layers are
-    marked.  The file type follows the extension of ``path``."""
+    marked.  The file type follows the extension of ``path``; the file is
+    written as :func:`nolearn_capacity.output.write` writes (whole or not
+    at all; links and special files kept).  Layer names are drawn as plain
+    text (no mathtext), control characters escaped."""
+    path = output.file_name(path, "plot file")
     kind = os.path.splitext(path)[1].lstrip(".").lower()
     if kind not in PLOT_TYPES:
-        raise BadArgumentError("plot file {!r}: expected a .png or .svg name"
-                            .format(path))
+        raise BadArgumentError("plot file {}: expected a .png or .svg name"
+                               .format(shown(path)))
     try:
         # A bare Figure, not pyplot: no backend switch, no global figure
         # list, nothing left behind in the caller's matplotlib.
@@ -46,16 +52,13 @@ def plot(report, path):
     cap_ax.set_ylabel("learning capacity (%)")
     cov_ax.set_ylabel("image coverage (%)")
     cov_ax.set_xticks(depth)
-    cov_ax.set_xticklabels([r.name for r in rows], rotation=60, ha="right")
+    cov_ax.set_xticklabels([printable(r.name) for r in rows], rotation=60,
+                           ha="right", parse_math=False)
     cap_ax.set_title("{} mode; x: flagged layer".format(report.mode))
     cap_ax.legend(fontsize="small")
     cov_ax.legend(fontsize="small")
     fig.tight_layout()
-    tmp = "{}.tmp{}.{}".format(path, os.getpid(), kind)
-    try:
-        fig.savefig(tmp, format=kind)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    image = io.BytesIO()
+    fig.savefig(image, format=kind)
+    output.write(path, image.getvalue(), "plot file")
     return path

@@ -4,10 +4,19 @@ Formats live in one registry (:data:`FORMATS`); :func:`render` looks them
 up.  The nolearn layouts (:func:`conv_table`, :func:`plain_table`,
 :func:`greeting`, :func:`LEGEND`) reproduce nolearn 0.6.1's printout byte
 for byte, so they build the same numpy string table it built.
+
+Names, class names and warnings come from the user's network: every
+human-readable format shows them through :func:`~nolearn_capacity.errors.
+printable` (control characters escaped, so a name cannot move the cursor,
+clear the screen or start a new row); markdown also escapes ``|`` and
+``\\``, HTML its own special characters.  JSON keeps them exactly.
 """
 from collections import OrderedDict
 from functools import reduce
 from operator import mul
+
+from .core import DEFAULT_MIN_CAPACITY
+from .errors import BadShapeError, describe_layer, printable, shown
 
 # numpy and tabulate are imported where a table is made, so that
 # `import nolearn_capacity` costs milliseconds, not numpy's import time.
@@ -34,20 +43,28 @@ _LEGEND = (
     "\n    X, Y:    image dimensions"
     "\n    cap.:    learning capacity"
     "\n    cov.:    coverage of image"
-    "\n    {}capacity too low (<1/6)"
+    "\n    {}capacity too low (<{})"
     "\n    {}image coverage too high (>100%)"
     "\n    {}capacity too low and coverage too high\n")
 
 
-def legend(color=True):
-    """nolearn's colour legend; without colour, the markers' legend."""
+def legend(color=True, min_capacity=DEFAULT_MIN_CAPACITY):
+    """nolearn's colour legend; without colour, the markers' legend.  The
+    capacity line states ``min_capacity``: nolearn's ``1/6`` for its
+    default, else the percentage (``<60%``)."""
+    if min_capacity == DEFAULT_MIN_CAPACITY:
+        threshold = "1/6"
+    else:
+        threshold = "{:.4g}%".format(min_capacity)
     if color:
-        return _LEGEND.format(*(
-            "{}{}{}{}".format(c, word, ansi.ENDC, gap) for c, word, gap in
-            ((ansi.MAGENTA, "magenta", ": "), (ansi.CYAN, "cyan", ":    "),
-             (ansi.RED, "red", ":     "))))
-    return _LEGEND.format(*("{:<9}".format("name{}:".format(MARKERS[c]))
-                            for c in (ansi.MAGENTA, ansi.CYAN, ansi.RED)))
+        keys = ("{}{}{}{}".format(c, word, ansi.ENDC, gap) for c, word, gap in
+                ((ansi.MAGENTA, "magenta", ": "), (ansi.CYAN, "cyan", ":    "),
+                 (ansi.RED, "red", ":     ")))
+    else:
+        keys = ("{:<9}".format("name{}:".format(MARKERS[c]))
+                for c in (ansi.MAGENTA, ansi.CYAN, ansi.RED))
+    first, second, third = keys
+    return _LEGEND.format(first, threshold, second, third)
 
 
 def greeting(total_params):
@@ -100,10 +117,10 @@ def conv_table(report, detailed=False, color=True):
     per_axis = lambda values: values if len(values) == n_axes else \
         (np.nan,) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
-    totals = [str(reduce(mul, shape)) if shape else '0' for shape in shapes]
-    names = [_marked(row.name, colour_for(row.capacity, row.coverage,
-                                          report.min_capacity), color)
-             for row in rows]
+    totals = [_total(row) for row in rows]
+    names = [_marked(printable(row.name), colour_for(
+        row.capacity, row.coverage, report.min_capacity), color)
+        for row in rows]
     capacity = np.array([per_axis(row.capacity) for row in rows])
     coverage = np.array([per_axis(row.coverage) for row in rows])
     table = np.hstack((_column(names), _column(['x'.join(map(str, s))
@@ -117,12 +134,31 @@ def conv_table(report, detailed=False, color=True):
     return tabulate(table, header, floatfmt='.2f')
 
 
+def _total(row):
+    """The ``total`` column: units per example (nolearn multiplies the
+    sizes after the batch axis, and fails on an unknown one)."""
+    shape = row.output_shape[1:]
+    if not shape:
+        return '0'
+    if any(size is None for size in shape):
+        raise BadShapeError(
+            "{}: nolearn's layout counts the units of every output, so it "
+            "needs fixed sizes after the batch axis, got output shape {} (the "
+            "report formats, e.g. text, show such sizes)".format(
+                describe_layer(row.name, row.index, row.class_name),
+                shown(tuple(row.output_shape))))
+    return str(reduce(mul, shape))
+
+
 def plain_table(names, shapes):
     """nolearn's table for nets without convs or at ``verbose < 2``."""
     from tabulate import tabulate
     table = OrderedDict([
         ('#', list(range(len(names)))),
-        ('name', list(names)),
+        # Non-strings (None for unnamed Lasagne layers) go to tabulate as
+        # nolearn gave them, so they print as nolearn printed them.
+        ('name', [printable(name) if isinstance(name, str) else name
+                  for name in names]),
         ('size', ['x'.join(map(str, shape[1:])) for shape in shapes]),
     ])
     return tabulate(table, 'keys')
@@ -170,21 +206,38 @@ COLUMNS = (
 )
 
 
-def report_table(report, color=False, tablefmt="simple"):
-    """The full report as one table, flags spelled out."""
-    from tabulate import tabulate
-    headers = [h for h, _ in COLUMNS]
+def table_cells(report):
+    """Headers and rows of the report table as printable strings: the one
+    place the table formats (text, markdown, html) take their cells from.
+    The ``input`` column appears when some layer names its image."""
+    columns = list(COLUMNS)
     if any(r.source for r in report.rows):
-        headers.insert(4, "input")
-    body = []
-    for row in report.rows:
-        cells = [f(row) for _, f in COLUMNS]
-        if len(headers) > len(COLUMNS):
-            cells.insert(4, row.source)
+        columns.insert(4, ("input", lambda r: r.source))
+    return ([h for h, _ in columns],
+            [[printable(f(row)) for _, f in columns] for row in report.rows])
+
+
+def warning_lines(report):
+    """The report's warnings, printable, one string each."""
+    return [printable(w) for w in report.warnings]
+
+
+def _markdown_cell(text):
+    # Both escaped, so that no backslash in a name can unescape a pipe.
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def report_table(report, color=False, tablefmt="simple", cell=None):
+    """The full report as one table, flags spelled out; ``cell`` (a
+    function of a printable string) escapes what else ``tablefmt`` needs."""
+    from tabulate import tabulate
+    headers, body = table_cells(report)
+    for row, cells in zip(report.rows, body):
+        if cell is not None:
+            cells[:] = [cell(c) for c in cells]
         if color:
             cells[1] = _painted(cells[1], colour_for(
                 row.capacity, row.coverage, report.min_capacity))
-        body.append(cells)
     return tabulate(body, headers, tablefmt=tablefmt, disable_numparse=True)
 
 
@@ -193,15 +246,17 @@ def text(report, color=False):
     lines = [greeting(report.total_params),
              "## Layer information ({} mode)".format(report.mode), "",
              report_table(report, color)]
-    lines += ["", *("warning: " + w for w in report.warnings)] \
-        if report.warnings else []
+    warnings = warning_lines(report)
+    lines += ["", *("warning: " + w for w in warnings)] if warnings else []
     return "\n".join(lines) + "\n"
 
 
 def markdown(report, color=False):
-    """A GitHub pipe table; flags as words (markdown has no colour)."""
-    table = report_table(report, tablefmt="github")
-    notes = "".join("\n> warning: {}".format(w) for w in report.warnings)
+    """A GitHub pipe table (``\\`` and ``|`` in cells escaped with a
+    backslash); flags as words (markdown has no colour)."""
+    table = report_table(report, tablefmt="github", cell=_markdown_cell)
+    notes = "".join("\n> warning: {}".format(w)
+                    for w in warning_lines(report))
     return "{}\n{}\n".format(table, notes) if notes else table + "\n"
 
 
@@ -216,7 +271,10 @@ AXIS_FIELDS = ("kernel", "stride", "jump", "field_min", "field", "start",
 
 
 def csv(report, color=False):
-    """One line per layer; per-axis values in columns ``field_y``, ..."""
+    """One line per layer; per-axis values in columns ``field_y``, ...
+    Names are printable, as in the other text formats (a CSV is read in
+    terminals too, and one line per row keeps line tools working); the
+    exact names are in the JSON."""
     import csv as csv_module
     import io
     axes = _axis_columns(report)
@@ -227,8 +285,8 @@ def csv(report, color=False):
     writer = csv_module.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in report.rows:
-        cells = [row.index, row.name, row.class_name, row.size, row.n_params,
-                 row.source]
+        cells = [row.index, printable(row.name), printable(row.class_name),
+                 row.size, row.n_params, printable(row.source)]
         for name in AXIS_FIELDS:
             values = getattr(row, name)
             cells += [values[i] if i < len(values) else ""
@@ -293,18 +351,18 @@ def html(report, color=True):
     """A standalone HTML page: the report table, highlighted as nolearn
     highlights names, flags also spelled out."""
     from html import escape
-    head = "".join("<th>{}</th>".format(escape(h)) for h, _ in COLUMNS)
+    headers, table = table_cells(report)
+    head = "".join("<th>{}</th>".format(escape(h)) for h in headers)
     body = []
-    for row in report.rows:
+    for row, cells in zip(report.rows, table):
         colour = colour_for(row.capacity, row.coverage, report.min_capacity)
         style = ' style="color: {}"'.format(HTML_COLOURS[colour]) \
             if colour and color else ""
-        cells = "".join("<td>{}</td>".format(escape(str(f(row))))
-                        for _, f in COLUMNS)
+        cells = "".join("<td>{}</td>".format(escape(c)) for c in cells)
         body.append('<tr class="{}"{}>{}</tr>'.format(
             " ".join(row.flags), style, cells))
     warnings = "".join("<p class=\"warning\">warning: {}</p>".format(
-        escape(w)) for w in report.warnings)
+        escape(w)) for w in warning_lines(report))
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         "<title>Layer information</title></head><body>\n"
