@@ -19,8 +19,18 @@ from .handlers import layer_info_text
 PROG = "nolearn-capacity"
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), like
+    every other error of the CLI; ``--help`` shows the usage."""
+
+    def error(self, message):
+        sys.stderr.write("{}: error: {} (see {} --help)\n".format(
+            self.prog, printable(message), self.prog))
+        sys.exit(2)
+
+
 def parser():
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=PROG,
         description="Learning capacity and image coverage of each layer of "
                     "a convnet (nolearn's table; --mode exact for exact "
@@ -119,7 +129,7 @@ def run(args, stdout):
 
 
 def compare_parser():
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=PROG + " compare",
         description="Line up two nets layer by layer (e.g. a PyTorch port "
                     "and its Lasagne original); exit 0 when equivalent, 1 "

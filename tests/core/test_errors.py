@@ -163,9 +163,14 @@ def test_cli_script_errors(tmp_path):
 
 
 def test_usage_errors_exit_2():
-    for args in (["--format", "pdf"], ["--verbose", "7"], ["--bogus"]):
+    for args in (["--format", "pdf"], ["--verbose", "7"], ["--bogus"],
+                 ["compare", "mnist"]):
         done = cli(*args)
         assert done.returncode == 2 and done.stdout == ""
+        # one line, like every other error (argparse would print the usage)
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("nolearn-capacity") and \
+            line.endswith("--help)") and ": error: " in line
 
 
 def test_non_ascii_names_are_fine():

@@ -146,8 +146,9 @@ def test_output_never_overwrites_the_net_being_read(tmp_path, net_file,
     before = open(target, "rb").read()
     done = run(*args, option, out)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.splitlines()[-1] == (
-        "nolearn-capacity{}: error: {} {!r} would overwrite {!r}, the net "
-        "being read; choose another file".format(
-            " compare" if spelling == "compare" else "", option, out, target))
+    prog = "nolearn-capacity" + (" compare" if spelling == "compare" else "")
+    assert done.stderr == (
+        "{}: error: {} {!r} would overwrite {!r}, the net being read; choose "
+        "another file (see {} --help)\n".format(prog, option, out, target,
+                                                prog))
     assert open(target, "rb").read() == before
