@@ -96,3 +96,17 @@ def transposed_output_length(length, filter_size, stride=1, crop=0):
         return None
     return (length - 1) * stride + filter_size - 2 * leading_pad(
         crop, filter_size)
+
+
+def legacy_gpu_pad(pad, filter_size, modes=("full", "same")):
+    """How Lasagne 0.1's cuDNN, corrmm and cuda-convnet classes store a pad
+    mode: ints, ``k - 1`` for 'full' and ``(k - 1) // 2`` for 'same' per
+    axis (one short of 'same' for an even ``k``); 'valid' is 0.  Modes not
+    in ``modes`` (cuDNN keeps 'full') and explicit pads are returned as
+    given."""
+    if pad == "valid" and "valid" in modes:
+        return tuple(0 for _ in filter_size)
+    if pad in ("full", "same") and pad in modes:
+        return tuple(k - 1 if pad == "full" else (k - 1) // 2
+                     for k in filter_size)
+    return pad

@@ -55,7 +55,7 @@ def test_importing_compat_imports_and_patches_nothing():
         print(sorted(m for m in %r if m in sys.modules))
         print(hasattr(collections, "Iterable"))
         print(os.environ.get("THEANO_FLAGS"))
-        print(any(type(f).__name__ == "_BridgeFinder" for f in sys.meta_path))
+        print(any(type(f).__name__ == "BridgeFinder" for f in sys.meta_path))
         """ % (FRAMEWORKS,), THEANO_FLAGS="")
     assert out.split("\n")[:4] == ["[]", "False", "", "False"]
 
@@ -116,18 +116,18 @@ def test_blas_flag_in_theanorc_counts_as_set(tmp_path, monkeypatch):
     rc = tmp_path / "theanorc"
     rc.write_text("[blas]\nldflags = -lmyblas\n")
     monkeypatch.setenv("THEANORC", str(rc))
-    assert compat._user_set_blas_ldflags("floatX=float32")
+    assert compat.bridges.user_set_blas_ldflags("floatX=float32")
     rc.write_text("[global]\nfloatX = float32\n")
-    assert not compat._user_set_blas_ldflags("floatX=float32")
+    assert not compat.bridges.user_set_blas_ldflags("floatX=float32")
 
 
 def test_enable_without_nolearn_bridges_only_theano_and_lasagne():
     out = run_python("""
         import collections, sys
         from nolearn_capacity import compat
-        versions = compat._read_versions()
+        versions = compat.stack.read_versions()
         versions["nolearn"] = None
-        compat._read_versions = lambda: versions
+        compat.stack.read_versions = lambda: versions
         stack = compat.enable()
         print(stack.collections_aliases, stack.module_bridges)
         import lasagne.layers
@@ -149,8 +149,8 @@ def refusal(monkeypatch, **versions):
     installed = dict(SUPPORTED)
     installed.update((name.replace("_", "-"), version)
                      for name, version in versions.items())
-    monkeypatch.setattr(compat, "_read_versions", lambda: installed)
-    monkeypatch.setattr(compat, "_enabled", None)
+    monkeypatch.setattr(compat.stack, "read_versions", lambda: installed)
+    monkeypatch.setattr(compat.stack, "_enabled", None)
     finders = list(sys.meta_path)
     flags = os.environ.get("THEANO_FLAGS")
     with pytest.raises(compat.UnsupportedLegacyStack) as error:
@@ -209,7 +209,7 @@ def test_supported_versions_pass(versions):
     installed = dict(SUPPORTED)
     installed.update((name.replace("_", "-"), version)
                      for name, version in versions.items())
-    compat._check_versions(installed)
+    compat.stack.check_versions(installed)
 
 
 def test_nolearn_without_scikit_learn_is_refused(monkeypatch):
@@ -428,7 +428,7 @@ def test_layer_info_switch_mechanism(stack, monkeypatch):
 
 def test_layer_info_switch_needs_nolearn(monkeypatch):
     versions = dict(SUPPORTED, nolearn=None)
-    monkeypatch.setattr(compat, "_enabled", compat.LegacyStack(
+    monkeypatch.setattr(compat.stack, "_enabled", compat.LegacyStack(
         versions, False, (), ("theano.tensor.signal.downsample",)))
     with pytest.raises(compat.UnsupportedLegacyStack) as error:
         compat.use_nolearn_capacity_layer_info()
@@ -437,7 +437,7 @@ def test_layer_info_switch_needs_nolearn(monkeypatch):
 
 def test_restore_without_use_does_nothing(stack, monkeypatch):
     import nolearn.lasagne
-    monkeypatch.setattr(compat, "_nolearn_layer_info", None)
+    monkeypatch.setattr(compat.layer_info, "_nolearn_layer_info", None)
     before = nolearn.lasagne.PrintLayerInfo
     assert compat.restore_nolearn_layer_info() is None
     assert nolearn.lasagne.PrintLayerInfo is before
