@@ -3,6 +3,7 @@ import sys
 
 from . import core
 from .adapters import to_network
+from .errors import BadArgumentError, shown
 from .render import conv_table, greeting, legend, plain_table
 
 
@@ -41,10 +42,9 @@ class PrintLayerInfo:
     """
 
     def __init__(self, mode="legacy", min_capacity=core.DEFAULT_MIN_CAPACITY):
-        if mode not in core.MODES:
-            raise core.BadArgumentError(
-                "mode must be one of {}, got {!r}".format(
-                    ", ".join(sorted(core.MODES)), mode))
+        if not isinstance(mode, str) or mode not in core.MODES:
+            raise BadArgumentError("mode must be one of {}, got {}".format(
+                ", ".join(sorted(core.MODES)), shown(mode)))
         self.mode = mode
         self.min_capacity = min_capacity
 
