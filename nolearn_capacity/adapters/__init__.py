@@ -42,6 +42,7 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
     if isinstance(obj, Network):
         return obj
     if is_torch_module(obj):
+        _no_keywords(spec_keywords, "a torch module")
         from . import torch as torch_adapter
         return torch_adapter.network_of(obj, input_shape)
     if _is_spec_file(obj):
@@ -60,10 +61,7 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
             spec_keywords = spec.with_input_shape(obj, spec_keywords,
                                                   input_shape)
         return lasagne.network_of(spec.build(obj, **spec_keywords), complete)
-    if spec_keywords:
-        raise BadArgumentError(
-            "keywords {} are for layer specs (nolearn's <layer>_<argument>)"
-            ", not for built layers".format(shown(", ".join(spec_keywords))))
+    _no_keywords(spec_keywords, "built layers")
     if obj is None or isinstance(obj, (str, bytes, int, float)):
         raise NotANetworkError("{}, got {}".format(EXPECTED,
                                                    type(obj).__name__))
@@ -74,6 +72,13 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
     if input_shape is not None:
         _check_input_shape(network, input_shape)
     return network
+
+
+def _no_keywords(spec_keywords, what):
+    if spec_keywords:
+        raise BadArgumentError(
+            "keywords {} are for layer specs (nolearn's <layer>_<argument>),"
+            " not for {}".format(shown(", ".join(spec_keywords)), what))
 
 
 def _check_input_shape(network, input_shape):
