@@ -9,7 +9,8 @@ beyond :data:`MAX_YAML_NODES` values.
 import json
 import os
 
-from .errors import BadSpecError, missing_dependency, printable, shown
+from .errors import (BadSpecError, clipped, missing_dependency, printable,
+                     shown)
 
 #: The most values a YAML document may hold once its aliases are expanded:
 #: a few hundred bytes of nested aliases ("billion laughs") would otherwise
@@ -26,7 +27,7 @@ def load(path):
     The format follows the extension, in any case (``.YML`` is YAML);
     anything else is read as JSON.
     """
-    where = printable(path)
+    where = clipped(printable(path), 200)    # a path, not a value
     if not os.path.exists(path):
         raise BadSpecError("{}: no such file (expected a spec file .json / "
                            ".yaml or a built-in net name)".format(where))
@@ -130,19 +131,21 @@ def _children(node, yaml):
 
 
 class SpecNet(object):
-    """Specs plus nolearn-style keywords, as read from a file."""
+    """Specs plus nolearn-style keywords, as read from ``source`` (a file
+    name, shown in front of the errors its specs raise)."""
 
-    def __init__(self, layers, keywords):
-        self.layers, self.keywords = layers, keywords
+    def __init__(self, layers, keywords, source=None):
+        self.layers, self.keywords, self.source = layers, keywords, source
 
     def __repr__(self):
         return "<SpecNet: {} layers, {} keywords>".format(
             len(self.layers), len(self.keywords))
 
 
-def specs_of(data, path="<spec>"):
+def specs_of(data, path=None):
     """A file's data -> :class:`SpecNet`; entries are checked when they
     are built (:func:`nolearn_capacity.adapters.spec.build`)."""
+    source, path = path, path or "<spec>"
     if isinstance(data, dict):
         keywords = dict(data)
         if "layers" not in keywords:
@@ -163,4 +166,4 @@ def specs_of(data, path="<spec>"):
                            .format(path, shown(layers)))
     items = [tuple(item) if isinstance(item, list) and len(item) == 2
              else item for item in layers]
-    return SpecNet(items, keywords)
+    return SpecNet(items, keywords, source)

@@ -32,7 +32,7 @@ def load(target):
 
 
 def load_script(path, name):
-    where = printable(path)
+    where = clipped(printable(path), 200)    # a path, not a value
     try:
         with open(path, encoding="utf-8") as f:
             source = f.read()

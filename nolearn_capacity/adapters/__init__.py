@@ -3,11 +3,9 @@
 Dispatch is by duck typing, so a framework is imported only by the adapter
 of an object that already comes from it.
 """
-from ..errors import BadArgumentError, NotANetworkError, shown
+from ..errors import (BadArgumentError, BadSpecError, CapacityError,
+                      NotANetworkError, shown)
 from . import lasagne, spec
-
-EXPECTED = ("expected a NeuralNet, a Lasagne layer, a list of layers or "
-            "layer specs, or a torch module")
 
 
 def is_torch_module(obj):
@@ -45,9 +43,11 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
         _no_keywords(spec_keywords, "a torch module")
         from . import torch as torch_adapter
         return torch_adapter.network_of(obj, input_shape)
+    source = None
     if _is_spec_file(obj):
         # A spec file: specs plus nolearn-style keywords.
         spec_keywords = dict(obj.keywords, **spec_keywords)
+        source = getattr(obj, "source", None)
         obj = list(obj.layers)
     elif _is_unbuilt_neural_net(obj):
         # nolearn's NeuralNet before initialize_layers(): read its layer
@@ -60,10 +60,22 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
         if input_shape is not None:
             spec_keywords = spec.with_input_shape(obj, spec_keywords,
                                                   input_shape)
-        return lasagne.network_of(spec.build(obj, **spec_keywords), complete)
+        try:
+            return lasagne.network_of(spec.build(obj, **spec_keywords),
+                                      complete)
+        except RecursionError:
+            # sub-networks (CustomRecurrentLayer) are built recursively
+            raise BadSpecError("{}the specs nest sub-networks too deeply"
+                               .format(source + ": " if source else "")) \
+                from None
+        except CapacityError as error:
+            if source is None:
+                raise
+            # the same error, saying which file it is about
+            raise type(error)("{}: {}".format(source, error)) from None
     _no_keywords(spec_keywords, "built layers")
     if obj is None or isinstance(obj, (str, bytes, int, float)):
-        raise NotANetworkError("{}, got {}".format(EXPECTED,
+        raise NotANetworkError("{}, got {}".format(lasagne.EXPECTED,
                                                    type(obj).__name__))
     layers = lasagne.layers_of(obj)
     if complete and lasagne.needs_graph_completion(layers):

@@ -318,6 +318,10 @@ def _parents(layer):
     return [] if one is None else [one]
 
 
+#: What the adapters take, for messages.
+EXPECTED = ("expected a NeuralNet, a Lasagne layer, a list of layers or "
+            "layer specs, or a torch module")
+
 #: What a layer object must offer to be read (Lasagne's Layer interface).
 LAYER_INTERFACE = ("expected a Lasagne layer: name, output_shape, "
                    "input_layer or input_layers, get_params")
@@ -433,10 +437,7 @@ def network_of(layers, complete=True):
         raise EmptyNetworkError("the network has no layers")
     position = {}
     for index, layer in enumerate(layers):
-        if not is_layer(layer):
-            raise NotANetworkError(
-                "item #{} is a {}, not a Lasagne layer or layer spec".format(
-                    index, type(layer).__name__))
+        _check_is_layer(layer, index)
         position[id(layer)] = index
     records, seen_params = [], {}
     for index, layer in enumerate(layers):
@@ -476,19 +477,22 @@ def layers_of(obj):
     elif is_layer(obj):
         return all_layers([obj])
     if not isinstance(obj, collections.abc.Collection):
-        raise NotANetworkError(
-            "expected a NeuralNet, a Lasagne layer, a list of layers or "
-            "layer specs, or a torch module, got {}{}".format(
-                type(obj).__name__, ", an iterator without a length: pass "
-                "a list" if isinstance(obj, collections.abc.Iterator) else ""))
+        hint = ", an iterator without a length: pass a list" \
+            if isinstance(obj, collections.abc.Iterator) else ""
+        raise NotANetworkError("{}, got {}{}".format(
+            EXPECTED, type(obj).__name__, hint))
     layers = []
     for index, item in enumerate(obj):    # stop at the first stranger
-        if not is_layer(item):
-            raise NotANetworkError(
-                "item #{} is a {}, not a Lasagne layer or layer spec".format(
-                    index, type(item).__name__))
+        _check_is_layer(item, index)
         layers.append(item)
     return layers
+
+
+def _check_is_layer(obj, index):
+    if not is_layer(obj):
+        raise NotANetworkError(
+            "item #{} is a {}, not a Lasagne layer or layer spec".format(
+                index, type(obj).__name__))
 
 
 def needs_graph_completion(layers):

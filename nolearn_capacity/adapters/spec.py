@@ -632,7 +632,8 @@ def _reshape(cls, kw, shapes):
             total_out *= out[at]
     if None not in (total_in, total_out) and total_in != total_out:
         raise ValueError("input shape {} cannot be reshaped to {}: the "
-                         "total sizes differ".format(shown(shape), shown(spec)))
+                         "total sizes differ".format(shown(shape),
+                                                     shown(spec)))
     return {"shape": spec}, tuple(out), 0
 
 

@@ -120,6 +120,28 @@ def test_untyped_errors_become_typed(call, error, words):
         assert word in str(caught.value)
 
 
+FILE_INPUT = [["InputLayer", {"shape": [None, 1, 8, 8]}]]
+FILE_CONV = {"num_filters": 2, "filter_size": 3}
+
+
+@pytest.mark.parametrize("name,text,words", [
+    ("swapped.json", json.dumps(FILE_INPUT + [[FILE_CONV, "Conv2DLayer"]]),
+     ["spec #1", "class comes first"]),
+    ("incoming.json", json.dumps(FILE_INPUT + [
+        ["Conv2DLayer", dict(FILE_CONV, incoming=["input0"])]]),
+     ["#1, Conv2DLayer", "got ['input0']"]),
+    ("incomings.yaml", "- [InputLayer, {shape: [null, 1, 8, 8]}]\n"
+                       "- [ConcatLayer, {incomings: 5}]\n",
+     ["#1, ConcatLayer", "list of layer names, got 5"]),
+    ("keys.yaml", "layers: [[InputLayer, {shape: [null, 1, 8, 8]}]]\n"
+                  "1: 2\n", ["keyword 1 should be a string"]),
+], ids=["swapped", "incoming list", "incomings int", "keyword not a string"])
+def test_cli_untyped_errors_are_one_line(tmp_path, name, text, words):
+    if name.endswith(".yaml"):
+        pytest.importorskip("yaml")
+    assert_one_line_error(cli(write(tmp_path, name, text)), name, *words)
+
+
 def test_report_json_reads_back_exactly():
     report = nc.analyze(MNIST_TUTORIAL)
     assert render.from_json(report.to_json()) == report
@@ -363,4 +385,19 @@ def test_unbounded_iterables_are_refused():
     assert "item #0 is a int" in str(caught.value)
     with pytest.raises(errors.NotANetworkError):
         nc.analyze(layer for layer in _spec_layers())
+    assert time.perf_counter() - began < 5
+
+
+def test_deeply_nested_sub_networks_are_refused():
+    dense = [("InputLayer", {"shape": (None, 3)}),
+             ("DenseLayer", {"num_units": 3})]
+    net = dense
+    for _ in range(3000):
+        net = [("InputLayer", {"shape": (None, 2, 3)}),
+               ("CustomRecurrentLayer", {"input_to_hidden": net,
+                                         "hidden_to_hidden": dense})]
+    began = time.perf_counter()
+    with pytest.raises(errors.BadSpecError, match="nest sub-networks too "
+                                                  "deeply"):
+        nc.analyze(net)
     assert time.perf_counter() - began < 5
