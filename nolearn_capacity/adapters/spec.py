@@ -879,7 +879,8 @@ def _transformer(cls, kw, shapes):
         attrs["precompute_grid"] = kw.pop("precompute_grid", "auto")
     if len(localisation) != 2 or localisation[-1] != wanted:
         raise ValueError("the localization network's output should be "
-                         "(batch, {}), got {}".format(wanted, localisation))
+                         "(batch, {}), got {}".format(wanted,
+                                                      shown(localisation)))
     out = tuple(None if length is None else length // f
                 for length, f in zip(shape[2:], factor))
     return attrs, tuple(shape[:2]) + out, 0
