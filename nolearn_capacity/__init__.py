@@ -32,7 +32,22 @@ def analyze(obj, mode="exact", min_capacity=core.DEFAULT_MIN_CAPACITY,
     min_capacity : float
         Capacity (in %) below which a row is flagged ``low-capacity``.
     input_shape : tuple, optional
-        For torch modules: the input's shape, batch dimension included.
+        The input's shape, batch axis included.  A torch module needs it;
+        specs take it as their input layer's shape (the layer named
+        ``input``, where it is nolearn's own ``input_shape`` keyword, or
+        else the only InputLayer); a built Lasagne net must agree with it.
+    **spec_keywords
+        For specs and unbuilt NeuralNets: nolearn's
+        ``<layer>_<argument>=value`` keywords and NeuralNet's own options
+        (``max_epochs``, ``update_learning_rate``, ...), which change
+        nothing here.  Like nolearn, a keyword that names no layer is
+        refused.
+
+    Raises
+    ------
+    CapacityError
+        A subclass from :mod:`nolearn_capacity.errors` naming the layer,
+        the value received and what was expected.
 
     Examples
     --------

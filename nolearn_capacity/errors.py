@@ -41,6 +41,32 @@ class GraphError(CapacityError, ValueError):
     """The layers do not form an acyclic graph with an input."""
 
 
+class BadReportError(CapacityError, ValueError):
+    """A saved report (JSON) cannot be read back."""
+
+
+class MissingDependencyError(CapacityError, ImportError):
+    """An optional package (torch, PyYAML, matplotlib, the legacy stack)
+    is needed and not installed."""
+
+
+#: Top-level module -> the extra of nolearn_capacity that installs it.
+EXTRAS = {"torch": "torch", "yaml": "yaml", "matplotlib": "plot",
+          "theano": "legacy", "lasagne": "legacy", "nolearn": "legacy",
+          "sklearn": "legacy"}
+
+
+def missing_dependency(module, purpose):
+    """The error for ``purpose`` needing ``module``, with the install hint
+    of its extra (``module`` may be dotted: ``torch.nn`` is torch's)."""
+    top = str(module).split(".")[0]
+    extra = EXTRAS.get(top)
+    hint = ": pip install 'nolearn_capacity[{}]'".format(extra) if extra \
+        else ""
+    return MissingDependencyError("{} needs {}, which is not installed{}"
+                                  .format(purpose, shown(top), hint))
+
+
 #: At most this many characters of a value received are echoed in a
 #: message: a 10**6-element list or a megabyte name stays one short line.
 MAX_SHOWN = 80

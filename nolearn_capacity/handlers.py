@@ -3,7 +3,7 @@ import sys
 
 from . import core
 from .adapters import to_network
-from .errors import shown
+from .errors import BadArgumentError, shown
 from .render import (conv_table, greeting, legend, plain_table,
                      warning_lines)
 
@@ -46,9 +46,8 @@ class PrintLayerInfo:
     def __init__(self, mode="legacy", min_capacity=core.DEFAULT_MIN_CAPACITY):
         # Checked here, not when training starts: a typo fails at once.
         if not isinstance(mode, str) or mode not in core.MODES:
-            raise core.BadArgumentError(
-                "mode must be one of {}, got {}".format(
-                    ", ".join(sorted(core.MODES)), shown(mode)))
+            raise BadArgumentError("mode must be one of {}, got {}".format(
+                ", ".join(sorted(core.MODES)), shown(mode)))
         self.mode = mode
         self.min_capacity = min_capacity
 

@@ -2,7 +2,7 @@
 import io
 import os
 
-from .errors import BadArgumentError, CapacityError, printable, shown
+from .errors import BadArgumentError, missing_dependency, printable, shown
 from . import output
 
 #: File types the plot can be written as.
@@ -26,8 +26,7 @@ def plot(report, path):
         # list, nothing left behind in the caller's matplotlib.
         from matplotlib.figure import Figure
     except ImportError:
-        raise CapacityError("plotting needs matplotlib: pip install "
-                            "'nolearn_capacity[plot]'") from None
+        raise missing_dependency("matplotlib", "plotting") from None
     from .render import _axis_columns
 
     rows = [r for r in report.rows if r.capacity]

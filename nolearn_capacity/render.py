@@ -326,20 +326,78 @@ def json(report, color=False):
 
 
 def from_json(text):
-    """A :class:`~nolearn_capacity.core.Report` from :func:`json` output."""
+    """A :class:`~nolearn_capacity.core.Report` from :func:`json` output.
+
+    Anything else (not JSON, another schema version, missing keys, values
+    of the wrong type) raises :class:`~nolearn_capacity.errors.BadReportError`
+    naming the key, the row and the value found.
+    """
     import json as json_module
-    from .core import Report, Row
-    data = json_module.loads(text)
+    import numbers
+    from .core import MODES, Report, Row
+    from .errors import BadReportError, clipped, printable, shown
+    try:
+        data = json_module.loads(text)
+    except (TypeError, ValueError) as error:
+        raise BadReportError("not a JSON report: {}".format(
+            clipped(printable(error), 120))) from None
+    except RecursionError:
+        raise BadReportError("not a JSON report: nested too deeply") \
+            from None
+
+    def integer(v):
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def number(v):
+        return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+    def string(v):
+        return isinstance(v, str)
+
+    def list_of(test):
+        return lambda v: isinstance(v, list) and all(test(x) for x in v)
+
+    def get(obj, key, test, expected, where):
+        if key not in obj:
+            raise BadReportError("{} has no {!r} (expected {})".format(
+                where, key, expected))
+        if not test(obj[key]):
+            raise BadReportError("{}: {!r} should be {}, got {}".format(
+                where, key, expected, shown(obj[key])))
+        return obj[key]
+
+    if not isinstance(data, dict):
+        raise BadReportError("a JSON report is an object with schema_version"
+                             " and rows, got {}".format(shown(data)))
     if data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError("unsupported schema_version {!r}, expected {}"
-                         .format(data.get("schema_version"), SCHEMA_VERSION))
-    rows = [Row(index=r["index"], name=r["name"], class_name=r["class"],
-                output_shape=tuple(r["output_shape"]), n_params=r["params"],
-                source=r["input"], flags=tuple(r["flags"]),
-                **{name: tuple(r[name]) for name in AXIS_FIELDS})
-            for r in data["rows"]]
-    return Report(data["mode"], rows, list(data["warnings"]),
-                  data["total_params"], data["min_capacity"])
+        raise BadReportError("unsupported schema_version {}, expected {}"
+                             .format(shown(data.get("schema_version")),
+                                     SCHEMA_VERSION))
+    where = "the report"
+    mode = get(data, "mode", lambda v: v in MODES if string(v) else False,
+               " or ".join(map(repr, MODES)), where)
+    sizes = list_of(lambda v: v is None or integer(v))
+    rows = []
+    for i, r in enumerate(get(data, "rows", list_of(lambda v: isinstance(
+            v, dict)), "a list of row objects", where)):
+        at = "row #{}".format(i)
+        rows.append(Row(
+            index=get(r, "index", integer, "an int", at),
+            name=get(r, "name", string, "a string", at),
+            class_name=get(r, "class", string, "a string", at),
+            output_shape=tuple(get(r, "output_shape", sizes,
+                                   "a list of ints or nulls", at)),
+            n_params=get(r, "params", integer, "an int", at),
+            source=get(r, "input", string, "a string", at),
+            flags=tuple(get(r, "flags", list_of(string),
+                            "a list of strings", at)),
+            **{name: tuple(get(r, name, list_of(number), "a list of numbers",
+                               at)) for name in AXIS_FIELDS}))
+    return Report(mode, rows,
+                  list(get(data, "warnings", list_of(string),
+                           "a list of strings", where)),
+                  get(data, "total_params", integer, "an int", where),
+                  get(data, "min_capacity", number, "a number", where))
 
 
 #: HTML colours for nolearn's highlights.

@@ -13,7 +13,8 @@ import os
 import re
 import runpy
 
-from .errors import BadSpecError
+from .errors import (EXTRAS, BadSpecError, clipped, missing_dependency,
+                     printable, shown)
 from .examples import BUILTIN
 
 _LEGACY_IMPORT = re.compile(r"^\s*(import|from)\s+(lasagne|nolearn|theano)\b",
@@ -24,28 +25,43 @@ def load(target):
     if target in BUILTIN:
         return BUILTIN[target]
     path, sep, name = target.rpartition(":")
-    if sep and path.endswith(".py"):
+    if sep and path.lower().endswith(".py"):
         return load_script(path, name)
     from . import specfile
     return specfile.load(target)
 
 
 def load_script(path, name):
+    where = clipped(printable(path), 200)    # a path, not a value
     try:
         with open(path, encoding="utf-8") as f:
             source = f.read()
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:
         raise BadSpecError("{}: cannot read the script: {}".format(
-            path, error.strerror or error)) from None
+            where, printable(getattr(error, "strerror", None) or error))) \
+            from None
     if _LEGACY_IMPORT.search(source):
         from . import compat
         compat.enable()
-    namespace = runpy.run_path(os.path.abspath(path),
-                               run_name="__nolearn_capacity__")
+    try:
+        namespace = runpy.run_path(os.path.abspath(path),
+                                   run_name="__nolearn_capacity__")
+    except SystemExit as stop:
+        # sys.exit() at import time would end the CLI silently, status 0
+        raise BadSpecError(
+            "{}: the script exited with status {} while being loaded; put "
+            "what runs it under `if __name__ == \"__main__\":`".format(
+                where, shown(stop.code if stop.code is not None else 0))) \
+            from None
+    except ModuleNotFoundError as error:
+        if error.name and error.name.split(".")[0] in EXTRAS:
+            raise missing_dependency(error.name, where) from None
+        raise
     if name not in namespace:
         found = sorted(k for k in namespace if not k.startswith("_"))
-        raise BadSpecError("{}: defines no name {!r} (it defines: {})".format(
-            path, name, ", ".join(found[:20]) or "nothing"))
+        raise BadSpecError("{}: defines no name {} (it defines: {})".format(
+            where, shown(name), clipped(printable(", ".join(found[:20]))
+                                        or "nothing", 200)))
     return namespace[name]
 
 
@@ -57,6 +73,7 @@ def parse_shape(text):
         shapes = [tuple(int(v) for v in part.split(",") if v.strip())
                   for part in text.split(";")]
     except ValueError:
-        raise BadSpecError("--input-shape {!r}: expected integers separated "
-                           "by commas, e.g. 1,3,224,224".format(text)) from None
+        raise BadSpecError("--input-shape {}: expected integers separated "
+                           "by commas, e.g. 1,3,224,224".format(shown(text))) \
+            from None
     return shapes[0] if len(shapes) == 1 else shapes

@@ -8,14 +8,16 @@ carrying the attributes a real layer would have.
 Each rule is ``rule(layer, n_axes) -> dict`` of record fields.  Users can
 add their own with :func:`register_rule`.
 """
+import collections.abc
 import functools
 import math
 import numbers
 
 from .. import geometry
 from ..core import LayerRecord, Network
-from ..errors import (BadShapeError, EmptyNetworkError, GraphError,
-                      NotANetworkError, UnsupportedLayerError, describe_layer)
+from ..errors import (BadShapeError, CapacityError, EmptyNetworkError,
+                      GraphError, NotANetworkError, UnsupportedLayerError,
+                      clipped, describe_layer, printable, shown)
 
 #: nolearn 0.6.1's ``is_conv2d`` / ``is_maxpool2d`` classes, by name.
 LEGACY_CONV = ("Conv2DLayer", "Conv2DCCLayer", "Conv2DDNNLayer",
@@ -305,21 +307,60 @@ def own_params(layer):
 def _parents(layer):
     many = getattr(layer, "input_layers", None)
     if many is not None:
+        if not isinstance(many, (list, tuple)):
+            raise UnsupportedLayerError(
+                "layer {} ({}): input_layers should be a list of layers, got "
+                "{}".format(shown(getattr(layer, "name", None)),
+                            clipped(printable(class_names(layer)[0])),
+                            shown(many)))
         return [p for p in many if p is not None]
     one = getattr(layer, "input_layer", None)
     return [] if one is None else [one]
 
 
+#: What the adapters take, for messages.
+EXPECTED = ("expected a NeuralNet, a Lasagne layer, a list of layers or "
+            "layer specs, or a torch module")
+
+#: What a layer object must offer to be read (Lasagne's Layer interface).
+LAYER_INTERFACE = ("expected a Lasagne layer: name, output_shape, "
+                   "input_layer or input_layers, get_params")
+
+
 def record_of(layer, index=0, inputs=(), params=None, n_axes=None):
     """One layer as a :class:`LayerRecord`; ``params`` as from
-    :func:`own_params` when the caller has them already."""
+    :func:`own_params` when the caller has them already.
+
+    Sizes come out as Python ints (Lasagne hands numpy integers on, e.g.
+    from ``ReshapeLayer``), so every record is plain data.
+    """
     names = class_names(layer)
+    where = describe_layer(getattr(layer, "name", None), index, names[0])
+    try:
+        return _record_of(layer, names, where, inputs, params, n_axes)
+    except CapacityError:
+        raise
+    except (AttributeError, TypeError, ValueError, LookupError,
+            ArithmeticError) as error:
+        # a duck-typed object that is not quite a layer
+        raise UnsupportedLayerError("{}: cannot be read ({}); {}".format(
+            where, clipped(printable(error), 120), LAYER_INTERFACE)) \
+            from error
+
+
+def _record_of(layer, names, where, inputs, params, n_axes):
     label = legacy_label(layer)
     try:
         shape = tuple(layer.output_shape)
+    except AttributeError:
+        raise
     except Exception as error:   # a layer that cannot compute its shape
         raise BadShapeError("{}: cannot compute its output shape: {}".format(
-            describe_layer(layer.name, index, names[0]), error)) from error
+            where, clipped(printable(error), 120))) from error
+    if not all(s is None or _is_int(s) for s in shape):
+        raise BadShapeError("{}: output shape {} should hold ints or None"
+                            .format(where, shown(shape)))
+    shape = _plain(shape)
     role = legacy_role(names)
     legacy_size = None
     if role == "conv":
@@ -336,14 +377,25 @@ def record_of(layer, index=0, inputs=(), params=None, n_axes=None):
             fields = rule(layer, n_axes)
         except (AttributeError, TypeError, ValueError) as error:
             raise UnsupportedLayerError("{}: {}".format(
-                describe_layer(layer.name, index, names[0]), error)) from error
+                where, clipped(printable(error), 120))) from error
     if params is None:
         params = own_params(layer)
     return LayerRecord(name=layer.name, label=label, class_name=names[0],
                        inputs=tuple(inputs), output_shape=shape,
-                       n_params=sum(size for _, size in params),
-                       legacy_role=role,
-                       legacy_size=legacy_size, **fields)
+                       n_params=int(sum(size for _, size in params)),
+                       legacy_role=role, legacy_size=_plain(legacy_size),
+                       **{k: _plain(v) for k, v in fields.items()})
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _plain(value):
+    """numpy integers -> int, inside tuples and lists too (as tuples)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return int(value) if _is_int(value) else value
 
 
 def all_layers(outputs):
@@ -385,10 +437,7 @@ def network_of(layers, complete=True):
         raise EmptyNetworkError("the network has no layers")
     position = {}
     for index, layer in enumerate(layers):
-        if not is_layer(layer):
-            raise NotANetworkError(
-                "item #{} is a {}, not a Lasagne layer or layer spec".format(
-                    index, type(layer).__name__))
+        _check_is_layer(layer, index)
         position[id(layer)] = index
     records, seen_params = [], {}
     for index, layer in enumerate(layers):
@@ -399,9 +448,16 @@ def network_of(layers, complete=True):
             elif complete:
                 raise GraphError(
                     "{} takes input from a layer that is not in the list"
-                    .format(describe_layer(layer.name, index,
-                                           class_names(layer)[0])))
-        params = own_params(layer)
+                    .format(describe_layer(getattr(layer, "name", None),
+                                           index, class_names(layer)[0])))
+        try:
+            params = own_params(layer)
+        except (AttributeError, TypeError, ValueError) as error:
+            raise UnsupportedLayerError("{}: cannot count its parameters "
+                                        "({}); {}".format(
+                describe_layer(getattr(layer, "name", None), index,
+                               class_names(layer)[0]),
+                clipped(printable(error), 120), LAYER_INTERFACE)) from error
         records.append(record_of(layer, index, inputs, params))
         seen_params.update(params)
     return Network(tuple(records), sum(seen_params.values()))
@@ -417,10 +473,26 @@ def layers_of(obj):
         # An unbuilt NeuralNet given Lasagne layer objects.
         return all_layers(list(obj.layers))
     if isinstance(obj, dict):
-        return list(obj.values())
-    if is_layer(obj):
+        obj = obj.values()
+    elif is_layer(obj):
         return all_layers([obj])
-    return list(obj)
+    if not isinstance(obj, collections.abc.Collection):
+        hint = ", an iterator without a length: pass a list" \
+            if isinstance(obj, collections.abc.Iterator) else ""
+        raise NotANetworkError("{}, got {}{}".format(
+            EXPECTED, type(obj).__name__, hint))
+    layers = []
+    for index, item in enumerate(obj):    # stop at the first stranger
+        _check_is_layer(item, index)
+        layers.append(item)
+    return layers
+
+
+def _check_is_layer(obj, index):
+    if not is_layer(obj):
+        raise NotANetworkError(
+            "item #{} is a {}, not a Lasagne layer or layer spec".format(
+                index, type(obj).__name__))
 
 
 def needs_graph_completion(layers):

@@ -34,7 +34,8 @@ from functools import reduce
 from operator import mul
 
 from .. import geometry
-from ..errors import BadShapeError, BadSpecError, describe_layer
+from ..errors import (BadArgumentError, BadShapeError, BadSpecError,
+                      clipped, describe_layer, printable, shown)
 
 BUILDERS = {}
 
@@ -139,10 +140,11 @@ def _off(kw, name):
 
 def _int(value, what, minimum=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError("{} should be an int, got {!r}".format(what, value))
+        raise ValueError("{} should be an int, got {}".format(what,
+                                                              shown(value)))
     if minimum is not None and value < minimum:
         raise ValueError("{} should be at least {}, got {}".format(
-            what, minimum, value))
+            what, minimum, shown(value)))
     return int(value)
 
 
@@ -160,7 +162,7 @@ def _known(sizes, what):
     """Sizes that Lasagne needs to create a parameter must not be None."""
     if any(size is None for size in sizes):
         raise ValueError("{} needs fixed sizes, got {}".format(
-            what, tuple(sizes)))
+            what, shown(tuple(sizes))))
 
 
 def _rank(shape, n_axes):
@@ -168,7 +170,7 @@ def _rank(shape, n_axes):
     if len(shape) != n_axes + 2:
         raise ValueError(
             "expects a {}-dimensional input (batch, channels, {} spatial "
-            "axes), got shape {}".format(n_axes + 2, n_axes, shape))
+            "axes), got shape {}".format(n_axes + 2, n_axes, shown(shape)))
 
 
 def _axis(axis, ndim, what="axis"):
@@ -206,8 +208,8 @@ def _shared_axes(value, ndim, what, allow_all=False):
         if value == "all" and allow_all:
             return tuple(range(ndim))
         raise ValueError("{} should be {}an int or a tuple of ints, got "
-                         "{!r}".format(what, "'auto', 'all', " if allow_all
-                                       else "'auto', ", value))
+                         "{}".format(what, "'auto', 'all', " if allow_all
+                                     else "'auto', ", shown(value)))
     if isinstance(value, (list, tuple)):
         return tuple(_int(axis, what) for axis in value)
     return (_int(value, what),)
@@ -232,8 +234,12 @@ def _compatible(shape1, shape2):
 
 @builder("InputLayer")
 def _input(cls, kw, shapes):
+    shape = _need(kw, "shape")
+    if not isinstance(shape, (list, tuple)):
+        raise ValueError("shape should be a list of sizes (ints or None, "
+                         "batch first), got {}".format(shown(shape)))
     shape = tuple(None if size is None else _int(size, "shape", 1)
-                  for size in _need(kw, "shape"))
+                  for size in shape)
     _drop(kw, "input_var")
     return {"shape": shape}, shape, 0
 
@@ -262,9 +268,9 @@ def _conv_pad(pad, filter_size, style="keep", what="pad"):
                      for k in filter_size)
     if isinstance(pad, str):
         raise ValueError("{} should be an int, a tuple of ints or one of "
-                         "{}, got {!r}".format(what,
-                                               ", ".join(geometry.PAD_MODES),
-                                               pad))
+                         "{}, got {}".format(what,
+                                             ", ".join(geometry.PAD_MODES),
+                                             shown(pad)))
     return _ints(pad, n, what, 0)
 
 
@@ -346,8 +352,8 @@ def _dilated_conv(cls, kw, shapes):
     pad = kw.pop("pad", 0)
     if pad != "valid" and (isinstance(pad, str) or
                            _ints(pad, 2, "pad") != (0, 0)):
-        raise ValueError("DilatedConv2DLayer needs pad=0, got {!r}; put a "
-                         "PadLayer in front to pad".format(pad))
+        raise ValueError("DilatedConv2DLayer needs pad=0, got {}; put a "
+                         "PadLayer in front to pad".format(shown(pad)))
     out = tuple(geometry.conv_output_length(length, k, 1, 0, d)
                 for length, k, d in zip(shape[2:], size, dilation))
     attrs = {"num_filters": filters, "filter_size": size,
@@ -392,8 +398,8 @@ def _locally_connected(cls, kw, shapes):
     pad = kw.pop("pad", "same")
     if stride != (1, 1) or pad != "same":
         raise ValueError("LocallyConnected2DLayer needs stride=1 and "
-                         "pad='same', got stride={!r}, pad={!r}".format(
-                             stride, pad))
+                         "pad='same', got stride={}, pad={}".format(
+                             stride, shown(pad)))
     _odd_for_same(pad, size)
     _known(shape[1:], "LocallyConnected2DLayer's input (after the batch "
                       "axis)")
@@ -485,7 +491,7 @@ def _upscale(cls, kw, shapes):
     mode = kw.pop("mode", "repeat")
     if mode not in ("repeat", "dilate"):
         raise ValueError("mode should be 'repeat' or 'dilate', got "
-                         "{!r}".format(mode))
+                         "{}".format(shown(mode)))
     out = tuple(None if length is None else length * f
                 for length, f in zip(shape[2:], factor))
     return ({"scale_factor": factor, "mode": mode},
@@ -506,7 +512,7 @@ def _spatial_pyramid_pool(cls, kw, shapes):
     dims = kw.pop("pool_dims", [4, 2, 1])
     if not isinstance(dims, (list, tuple)):
         raise ValueError("pool_dims should be a list of ints, got "
-                         "{!r}".format(dims))
+                         "{}".format(shown(dims)))
     dims = [_int(p, "pool_dims", 1) for p in dims]
     attrs = {"pool_dims": dims, "mode": kw.pop("mode", "max")}
     if cls == "SpatialPyramidPoolingLayer":
@@ -543,8 +549,8 @@ def _pad(cls, kw, shapes):
     widths = [width] * n if isinstance(width, numbers.Integral) \
         else list(width)
     if len(widths) > n:
-        raise ValueError("width {!r} has {} entries for {} axes after "
-                         "batch_ndim={}".format(width, len(widths), n,
+        raise ValueError("width {} has {} entries for {} axes after "
+                         "batch_ndim={}".format(shown(width), len(widths), n,
                                                 batch_ndim))
     out = list(shape)
     for axis, w in enumerate(widths, batch_ndim):
@@ -590,12 +596,13 @@ def _reshape(cls, kw, shapes):
     for entry in spec:
         if isinstance(entry, list):    # [i]: the size of input axis i
             if len(entry) != 1:
-                raise ValueError("shape reference {!r} should be [axis]"
-                                 .format(entry))
+                raise ValueError("shape reference {} should be [axis]"
+                                 .format(shown(entry)))
             axis = _int(entry[0], "shape reference", 0)
             if axis >= len(shape):
                 raise ValueError("shape reference [{}] is out of range for "
-                                 "input shape {}".format(axis, shape))
+                                 "input shape {}".format(axis,
+                                                         shown(shape)))
             size = shape[axis]
             out.append(size)
             if size is None and in_sizes[axis] is None:
@@ -607,11 +614,12 @@ def _reshape(cls, kw, shapes):
             size = _int(entry, "shape", -1)
             if size == 0:
                 raise ValueError("shape sizes should be positive or -1, got "
-                                 "{!r}".format(spec))
+                                 "{}".format(shown(spec)))
             out.append(size)
             out_sizes.append(size)
     if spec.count(-1) > 1:
-        raise ValueError("shape {!r} has more than one -1".format(spec))
+        raise ValueError("shape {} has more than one -1".format(
+            shown(spec)))
     total_in = None if None in in_sizes else _prod(in_sizes)
     known = [s for s in out_sizes if s != -1]
     total_out = None if None in known else _prod(known)
@@ -623,8 +631,9 @@ def _reshape(cls, kw, shapes):
             out[at] = total_in // total_out
             total_out *= out[at]
     if None not in (total_in, total_out) and total_in != total_out:
-        raise ValueError("input shape {} cannot be reshaped to {!r}: the "
-                         "total sizes differ".format(shape, spec))
+        raise ValueError("input shape {} cannot be reshaped to {}: the "
+                         "total sizes differ".format(shown(shape),
+                                                     shown(spec)))
     return {"shape": spec}, tuple(out), 0
 
 
@@ -639,16 +648,17 @@ def _dimshuffle(cls, kw, shapes):
             continue
         axis = _int(entry, "pattern entry")
         if axis in used or not 0 <= axis < len(shape):
-            raise ValueError("pattern {!r} repeats axis {} or exceeds the "
-                             "{} input axes".format(pattern, axis, len(shape)))
+            raise ValueError("pattern {} repeats axis {} or exceeds the "
+                             "{} input axes".format(shown(pattern), axis,
+                                                    len(shape)))
         used.add(axis)
         out.append(shape[axis])
     dropped = [i for i, size in enumerate(shape)
                if i not in used and size not in (1, None)]
     if dropped:
-        raise ValueError("pattern {!r} drops axis {} of size {}; only axes "
+        raise ValueError("pattern {} drops axis {} of size {}; only axes "
                          "of size 1 can be dropped".format(
-                             pattern, dropped[0], shape[dropped[0]]))
+                             shown(pattern), dropped[0], shape[dropped[0]]))
     return {"pattern": pattern}, tuple(out), 0
 
 
@@ -679,7 +689,7 @@ def _standardization(cls, kw, shapes):
     if isinstance(axes, str):
         if axes not in named:
             raise ValueError("axes should be 'auto', 'spatial', 'features', "
-                             "an int or ints, got {!r}".format(axes))
+                             "an int or ints, got {}".format(shown(axes)))
         axes = named[axes]
     else:
         axes = _shared_axes(axes, ndim, "axes")
@@ -753,9 +763,9 @@ def _expression(cls, kw, shapes):
     if out is None:
         out = shape
     elif isinstance(out, str):
-        raise ValueError("output_shape={!r} needs Theano to run the function;"
+        raise ValueError("output_shape={} needs Theano to run the function;"
                          " give the output shape as a tuple or a callable"
-                         .format(out))
+                         .format(shown(out)))
     elif callable(out):
         out = out(shape)
     out = tuple(None if size is None else _int(size, "output_shape", 1)
@@ -804,8 +814,8 @@ def _autocrop(shapes, cropping):
             smallest = None if None in sizes else min(sizes)
             columns.append((smallest,) * len(sizes))
         else:
-            raise ValueError("cropping mode {!r} should be None, 'lower', "
-                             "'center' or 'upper'".format(mode))
+            raise ValueError("cropping mode {} should be None, 'lower', "
+                             "'center' or 'upper'".format(shown(mode)))
     return [tuple(shape) for shape in zip(*columns)]
 
 
@@ -869,7 +879,8 @@ def _transformer(cls, kw, shapes):
         attrs["precompute_grid"] = kw.pop("precompute_grid", "auto")
     if len(localisation) != 2 or localisation[-1] != wanted:
         raise ValueError("the localization network's output should be "
-                         "(batch, {}), got {}".format(wanted, localisation))
+                         "(batch, {}), got {}".format(wanted,
+                                                      shown(localisation)))
     out = tuple(None if length is None else length // f
                 for length, f in zip(shape[2:], factor))
     return attrs, tuple(shape[:2]) + out, 0
@@ -950,7 +961,7 @@ def _subnet(value, what):
     InputLayer -> its SpecLayers."""
     if not is_spec_list(value):
         raise ValueError("{} should be a list of layer specs starting with "
-                         "an InputLayer, got {!r}".format(what, value))
+                         "an InputLayer, got {}".format(what, shown(value)))
     return build(value)
 
 
@@ -988,15 +999,31 @@ def _custom_recurrent(cls, kw, shapes):
 # Lists of specs -> SpecLayer objects
 # --------------------------------------------------------------------------
 
-def _lineage(factory, index):
+#: NeuralNet's own options (nolearn 0.6.1's ``NeuralNet.__init__``
+#: arguments and the old ones it still reads): a spec file or ``analyze``
+#: may carry them; they change no geometry.
+NEURALNET_OPTIONS = frozenset([
+    "update", "loss", "objective", "objective_loss_function",
+    "batch_iterator_train", "batch_iterator_test", "regression",
+    "max_epochs", "train_split", "custom_scores", "scores_train",
+    "scores_valid", "X_tensor_type", "y_tensor_type", "use_label_encoder",
+    "on_batch_finished", "on_epoch_finished", "on_training_started",
+    "on_training_finished", "more_params", "check_input", "verbose",
+    "eval_size", "custom_score", "batch_iterator"])
+
+#: Keyword prefixes nolearn hands to the update and objective functions.
+NEURALNET_PREFIXES = ("update_", "objective_")
+
+
+def _lineage(factory, where):
     """Class names of a spec item's class, most specific first: the name
     itself, or a class and its bases."""
     if isinstance(factory, type):
         return tuple(c.__name__ for c in factory.__mro__
                      if c is not object)
     if not isinstance(factory, str):
-        raise BadSpecError("spec #{}: layer class should be a class or a "
-                           "class name, got {!r}".format(index, factory))
+        raise BadSpecError("{}: layer class should be a class or a class "
+                           "name, got {}".format(where, shown(factory)))
     return (factory.rsplit(".", 1)[-1],)
 
 
@@ -1005,19 +1032,50 @@ def _auto_name(class_name, index):
     return "{}{}".format(class_name.lower().replace("layer", ""), index)
 
 
-def _normalise(item, index, keywords):
-    """One list item -> (class name, kwargs) with nolearn's naming."""
+def _pair(item, index):
+    """A spec item -> (class or class name, kwargs or None, name or None),
+    checking its form only."""
+    where = "spec #{}".format(index)
     if not isinstance(item, (tuple, list)) or len(item) != 2:
-        raise BadSpecError("spec #{}: expected (class, kwargs) or (name, "
-                           "class), got {!r}".format(index, item))
-    if isinstance(item[1], dict):
-        lineage = _lineage(item[0], index)
-        kw = dict(item[1])
-        kw.setdefault("name", _auto_name(lineage[0], index))
-    else:
-        lineage = _lineage(item[1], index)
-        kw = {"name": item[0]}
+        what = "{} of {} item{}".format(type(item).__name__, len(item),
+                                        "" if len(item) == 1 else "s") \
+            if isinstance(item, (tuple, list)) else type(item).__name__
+        raise BadSpecError("{}: expected a pair (class, kwargs) or (name, "
+                           "class), got {} (a {})".format(
+                               where, shown(item), what))
+    first, second = item
+    if isinstance(second, dict):
+        return first, second, None
+    if isinstance(first, dict):
+        raise BadSpecError("{}: got (kwargs, class) {}; the class comes "
+                           "first: (class, kwargs)".format(
+                               where, shown(item)))
+    if not isinstance(first, str):
+        raise BadSpecError("{}: expected (class, kwargs) or (name, class) "
+                           "with a string name, got {}".format(
+                               where, shown(item)))
+    return second, None, first
+
+
+def _normalise(item, index, keywords):
+    """One list item -> (class lineage, kwargs) with nolearn's naming and
+    the ``<name>_<argument>`` keywords merged in."""
+    factory, arguments, name = _pair(item, index)
+    lineage = _lineage(factory, "spec #{}".format(index))
     cls = lineage[0]
+    if arguments is None:
+        kw = {"name": name}
+    else:
+        kw = dict(arguments)
+        kw.setdefault("name", _auto_name(cls, index))
+    strange = [k for k in kw if not isinstance(k, str)]
+    if strange:
+        raise BadSpecError("{}: argument names should be strings, got {}"
+                           .format(describe_layer(kw.get("name"), index, cls),
+                                   shown(strange[0])))
+    if kw["name"] is not None and not isinstance(kw["name"], str):
+        raise BadSpecError("{}: name should be a string, got {}".format(
+            describe_layer(None, index, cls), shown(kw["name"])))
     prefix = "{}_".format(kw["name"])
     kw.update({k[len(prefix):]: v for k, v in keywords.items()
                if k.startswith(prefix)})
@@ -1032,25 +1090,71 @@ def _normalise(item, index, keywords):
     return lineage, kw
 
 
+def input_names(specs):
+    """The names of the spec's InputLayers, in order, as :func:`build`
+    will name them; items it will refuse are skipped here."""
+    names = []
+    for index, item in enumerate(specs):
+        try:
+            factory, arguments, name = _pair(item, index)
+            lineage = _lineage(factory, "")
+        except BadSpecError:
+            continue
+        if "InputLayer" in lineage:
+            names.append(name if arguments is None else
+                         arguments.get("name", _auto_name(lineage[0], index)))
+    return names
+
+
+def with_input_shape(specs, keywords, input_shape):
+    """``keywords`` plus ``<input>_shape=input_shape`` for the spec's input
+    layer: the one named 'input' (so this is nolearn's own ``input_shape``
+    keyword) or else the only InputLayer."""
+    names = input_names(specs)
+    if "input" in names:
+        target = "input"
+    elif len(names) == 1:
+        target = names[0]
+    elif not names:
+        return keywords    # build() says an InputLayer is missing
+    else:
+        raise BadArgumentError(
+            "input_shape={} is ambiguous: the spec has {} input layers ({});"
+            " give each its shape with <name>_shape keywords".format(
+                shown(input_shape), len(names),
+                shown(", ".join(map(str, names)))))
+    return dict(keywords, **{"{}_shape".format(target): input_shape})
+
+
 def build(specs, **keywords):
     """Spec items -> list of :class:`SpecLayer`, in the given order.
 
-    ``keywords`` are nolearn's ``<layer name>_<argument>=value`` keywords.
-    A layer's input is the previous item unless ``incoming`` (or
-    ``incomings`` for merge layers) names earlier layers.
+    ``keywords`` are nolearn's ``<layer name>_<argument>=value`` keywords
+    (``more_params`` holds more of them) and NeuralNet's own options
+    (:data:`NEURALNET_OPTIONS`, ``update_*``, ``objective_*``), which change
+    nothing here.  As nolearn's ``NeuralNet.initialize`` does, a keyword
+    that is neither is refused.  A layer's input is the previous item
+    unless ``incoming`` (or ``incomings`` for merge layers) names earlier
+    layers.
     """
+    more = keywords.get("more_params") or {}
+    if not isinstance(more, dict) or not all(isinstance(k, str)
+                                             for k in more):
+        raise BadSpecError("more_params should map <layer>_<argument> "
+                           "names to values, got {}".format(shown(more)))
+    merged = dict(keywords, **more)    # more_params wins, as in nolearn
     layers, by_name = [], {}
     for index, item in enumerate(specs):
-        lineage, kw = _normalise(item, index, keywords)
+        lineage, kw = _normalise(item, index, merged)
         name = kw.pop("name")
         where = describe_layer(name, index, lineage[0])
         if name in by_name:
-            raise BadSpecError("{}: two layers are named {!r}".format(
-                where, name))
+            raise BadSpecError("{}: two layers are named {}".format(
+                where, shown(name)))
         cls = next((c for c in lineage if c in BUILDERS), None)
         if cls is None:
-            raise BadSpecError("{}: unknown layer class {!r}{}".format(
-                where, lineage[0], _suggest(lineage[0])))
+            raise BadSpecError("{}: unknown layer class {}{}".format(
+                where, shown(lineage[0]), _suggest(lineage[0])))
         make = BUILDERS[cls]
         inputs = _inputs(kw, cls, layers, by_name, where)
         try:
@@ -1059,16 +1163,69 @@ def build(specs, **keywords):
         except _Missing as missing:
             raise BadSpecError("{}: missing argument {!r}".format(
                 where, missing.args[0])) from None
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, ArithmeticError, LookupError) \
+                as error:
             raise BadSpecError("{}: {}".format(where, error)) from None
         if kw:
             raise BadSpecError("{}: unexpected arguments {}".format(
-                where, ", ".join(sorted(kw))))
+                where, clipped(printable(", ".join(sorted(kw))))))
         _check_shape(out, where)
         layer = SpecLayer(lineage, name, inputs, attrs, out, n_params, cls)
         layers.append(layer)
         by_name[name] = layer
+    _check_keywords_used(keywords, list(by_name))
     return layers
+
+
+def _check_keywords_used(keywords, names):
+    prefixes = tuple("{}_".format(n) for n in names) + NEURALNET_PREFIXES
+    for key in keywords:
+        if key in NEURALNET_OPTIONS or key.startswith(prefixes):
+            continue
+        raise BadSpecError(
+            "keyword {} matches no layer: expected <layer name>_<argument> "
+            "with a layer name from {} or a NeuralNet option (nolearn 0.6.1 "
+            "refuses it too: 'Unused kwarg'){}".format(
+                shown(key), shown(", ".join(map(str, names))),
+                _suggest_keyword(key, names)))
+
+
+def _suggest_keyword(key, names):
+    """'; did you mean ...' for the split of ``key`` into a near layer
+    name and an argument that comes closest."""
+    if len(key) > 200:
+        return ""
+    best, score = None, 0.8
+    for at in range(1, len(key)):
+        if key[at] != "_":
+            continue
+        prefix, argument = key[:at], key[at + 1:]
+        for name in names:
+            ratio = difflib.SequenceMatcher(None, prefix, str(name)).ratio()
+            if argument and ratio > score:
+                best, score = "{}_{}".format(name, argument), ratio
+    return "; did you mean {}?".format(shown(best)) if best else ""
+
+
+def _layer_names(value, what, where):
+    """``incoming`` / ``incomings``: layer names, as nolearn looks them
+    up in its ``layers_``."""
+    if what == "incomings":
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            raise BadSpecError("{}: incomings should be a list of layer "
+                               "names, got {}".format(where, shown(value)))
+        names = list(value)
+    else:
+        if isinstance(value, (list, tuple)):
+            raise BadSpecError("{}: incoming should be one layer name, got "
+                               "{}; several inputs go in 'incomings'".format(
+                                   where, shown(value)))
+        names = [value]
+    for name in names:
+        if not isinstance(name, str):
+            raise BadSpecError("{}: {} should name layers by string, got {}"
+                               .format(where, what, shown(name)))
+    return names
 
 
 def _inputs(kw, cls, layers, by_name, where):
@@ -1077,9 +1234,9 @@ def _inputs(kw, cls, layers, by_name, where):
     if cls == "InputLayer":
         return []
     if "incomings" in kw:
-        names = list(kw.pop("incomings"))
+        names = _layer_names(kw.pop("incomings"), "incomings", where)
     elif "incoming" in kw:
-        names = [kw.pop("incoming")]
+        names = _layer_names(kw.pop("incoming"), "incoming", where)
     elif layers:
         names = [layers[-1].name]
     else:
@@ -1093,16 +1250,16 @@ def _inputs(kw, cls, layers, by_name, where):
             where, len(names)))
     missing = [n for n in names if n not in by_name]
     if missing:
-        raise BadSpecError("{}: incoming layer {!r} is not defined before "
-                           "it".format(where, missing[0]))
+        raise BadSpecError("{}: incoming layer {} is not defined before "
+                           "it".format(where, shown(missing[0])))
     inputs = [by_name[n] for n in names]
     for argument in arguments:
         kw[argument] = by_name[kw[argument]]
     if "layer" in arguments:    # InverseLayer: Lasagne adds its input too
         inputs.append(getattr(kw["layer"], "input_layer", None))
         if inputs[-1] is None:
-            raise BadSpecError("{}: the inverted layer {!r} should have one "
-                               "input".format(where, kw["layer"].name))
+            raise BadSpecError("{}: the inverted layer {} should have one "
+                               "input".format(where, shown(kw["layer"].name)))
     return inputs
 
 
@@ -1110,12 +1267,22 @@ def _check_shape(shape, where):
     for size in shape[1:]:
         if size is not None and (not isinstance(size, int) or size < 1):
             raise BadShapeError("{}: output shape {} has a size below 1"
-                                .format(where, shape))
+                                .format(where, shown(shape)))
 
 
 def _suggest(name):
-    close = difflib.get_close_matches(name, list(BUILDERS), n=1)
-    return "; did you mean {!r}?".format(close[0]) if close else ""
+    """'; did you mean ...' for an unknown class name: the same name in
+    another case, a class whose nolearn auto-name it is (``maxpool2d``,
+    ``conv2d1``), else the closest spelling."""
+    lowered = name.lower()
+    by_lower = {c.lower(): c for c in BUILDERS}
+    by_auto = {_auto_name(c, ""): c for c in BUILDERS}
+    match = (by_lower.get(lowered) or by_auto.get(lowered) or
+             by_auto.get(lowered.rstrip("0123456789")))
+    if match is None:
+        close = difflib.get_close_matches(lowered, list(by_lower), n=1)
+        match = by_lower[close[0]] if close else None
+    return "; did you mean {!r}?".format(match) if match else ""
 
 
 def is_spec_list(obj):
@@ -1126,3 +1293,10 @@ def is_spec_list(obj):
     return (isinstance(first, (tuple, list)) and len(first) == 2 and
             (isinstance(first[1], dict) or isinstance(first[1], str) or
              isinstance(first[0], str)))
+
+
+def looks_like_specs(obj):
+    """True for a list with a tuple or list among its items: never a list
+    of Lasagne layers, so :func:`build` gives the precise complaint."""
+    return isinstance(obj, (list, tuple)) and any(
+        isinstance(item, (tuple, list)) for item in obj)
