@@ -255,17 +255,17 @@ CONV_CLASSES = {
 }
 
 
+#: conv style -> the pad modes it stores as ints (see CONV_CLASSES).
+STORED_AS_INTS = {"keep": (), "dnn": ("same",), "ints": ("full", "same")}
+
+
 def _conv_pad(pad, filter_size, style="keep", what="pad"):
     """Lasagne's conv padding argument -> what the layer stores."""
     n = len(filter_size)
     if pad == "valid":
         return (0,) * n
     if pad in ("full", "same"):
-        if style == "keep" or (style == "dnn" and pad == "full"):
-            return pad
-        # k - 1 pads 'full'; (k - 1) // 2 is one short of 'same' for even k
-        return tuple(k - 1 if pad == "full" else (k - 1) // 2
-                     for k in filter_size)
+        return geometry.legacy_gpu_pad(pad, filter_size, STORED_AS_INTS[style])
     if isinstance(pad, str):
         raise ValueError("{} should be an int, a tuple of ints or one of "
                          "{}, got {}".format(what,
