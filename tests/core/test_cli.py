@@ -70,14 +70,22 @@ def test_colour_can_be_removed(args, env):
     assert "\033[" not in run(*args, env=env).stdout
 
 
-def test_colour_rules_without_subprocess():
+def test_colour_rules_without_subprocess(monkeypatch):
     class Tty(object):
         def isatty(self):
             return True
-    os.environ.pop("NO_COLOR", None)
-    assert cli.use_colour(None, Tty()) in (True, False)
-    assert cli.use_colour(False, Tty()) is False
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.use_colour(None, Tty()) is True        # a terminal
+    assert cli.use_colour(None, None) is False        # not a terminal
+    assert cli.use_colour(False, Tty()) is False      # the flags win
     assert cli.use_colour(True, None) is True
+    monkeypatch.setenv("TERM", "dumb")
+    assert cli.use_colour(None, Tty()) is False
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert cli.use_colour(None, None) is True         # before TERM
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli.use_colour(None, Tty()) is False       # before FORCE_COLOR
 
 
 def test_errors_are_one_line_and_exit_1(tmp_path):
