@@ -5,6 +5,7 @@ up.  The nolearn layouts (:func:`conv_table`, :func:`plain_table`,
 :func:`greeting`, :func:`LEGEND`) reproduce nolearn 0.6.1's printout byte
 for byte, so they build the same numpy string table it built.
 """
+import math
 from collections import OrderedDict
 from functools import reduce
 from operator import mul
@@ -88,8 +89,6 @@ def _column(values):
 
 def conv_table(report, detailed=False, color=True):
     """nolearn's capacity/coverage table (its exact bytes for 2D nets)."""
-    import numpy as np
-    from tabulate import tabulate
     rows = report.rows
     n_axes = max([len(row.capacity) for row in rows] + [1])
     axes = AXIS_NAMES[n_axes]
@@ -98,23 +97,103 @@ def conv_table(report, detailed=False, color=True):
     if detailed:
         header += ['filter ' + a for a in axes] + ['field ' + a for a in axes]
     per_axis = lambda values: values if len(values) == n_axes else \
-        (np.nan,) * n_axes
+        (float("nan"),) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
-    totals = [str(reduce(mul, shape)) if shape else '0' for shape in shapes]
+    totals = [reduce(mul, shape) if shape else 0 for shape in shapes]
     names = [_marked(row.name, colour_for(row.capacity, row.coverage,
                                           report.min_capacity), color)
              for row in rows]
-    capacity = np.array([per_axis(row.capacity) for row in rows])
-    coverage = np.array([per_axis(row.coverage) for row in rows])
-    table = np.hstack((_column(names), _column(['x'.join(map(str, s))
-                                                for s in shapes]),
-                       _column(totals), capacity, coverage))
-    if detailed:
-        table = np.hstack((
-            table,
-            np.array([per_axis(row.real_filter) for row in rows]).astype(int),
-            np.array([per_axis(row.field) for row in rows]).astype(int)))
+    sizes = ['x'.join(map(str, s)) for s in shapes]
+    ratios = [[per_axis(row.capacity) for row in rows],
+              [per_axis(row.coverage) for row in rows]]
+    whole = [[per_axis(row.real_filter) for row in rows],
+             [per_axis(row.field) for row in rows]] if detailed else []
+    text = _tabulated(header, names, sizes, totals, ratios, whole)
+    if text is not None:
+        return text
+    import numpy as np
+    from tabulate import tabulate
+    table = np.hstack([_column(names), _column(sizes),
+                       _column([str(t) for t in totals])] +
+                      [np.array(block) for block in ratios] +
+                      [np.array(block).astype(int) for block in whole])
     return tabulate(table, header, floatfmt='.2f')
+
+
+#: The letters of the number spellings Python reads ('1e5', 'inf',
+#: 'Infinity', 'nan'): a cell with any other letter is not a number.
+_NUMBER_LETTERS = frozenset("eEiInNfFtTyYaA")
+
+
+def _is_text(cell):
+    """True if tabulate surely types ``cell`` as text, not as a number or
+    a bool ('True', 'False'); a painted name is judged without its codes,
+    as tabulate judges it."""
+    for colour in MARKERS:
+        if cell.startswith(colour) and cell.endswith(ansi.ENDC):
+            cell = cell[len(colour):-len(ansi.ENDC)]
+            break
+    return "\x1b" not in cell and cell not in ("True", "False") and any(
+        c.isalpha() and c not in _NUMBER_LETTERS for c in cell)
+
+
+def _tabulated(header, names, sizes, totals, ratios, whole):
+    """nolearn's table with the cells tabulate would parse formatted here
+    (``ratios``: blocks of float columns, ``whole``: blocks that nolearn
+    casts to int); None when the bytes might differ, and the caller builds
+    nolearn's numpy string table instead.
+
+    nolearn hands tabulate a numpy string array: tabulate parses every
+    number back from its string, formats floats with ``'.2f'`` and aligns
+    number columns on the decimal point, which is most of the table's time.
+    numpy's string of a float64 reads back as the same float, so formatting
+    the float itself gives tabulate's cell; tabulate then gets every cell
+    with number parsing off and the alignment it would have chosen: right
+    (each cell of a column has the same digits after the point, or none),
+    'decimal' where 'nan' or 'inf' stand among numbers.  Name and size
+    cells go through as they are once one of them proves the column is
+    text.  Not here: a name tabulate lays out on several lines, or one with
+    a NUL (numpy cuts trailing NULs), and values that are not plain floats
+    and ints.
+    """
+    from tabulate import tabulate
+    if not names or not any(map(_is_text, names)) or \
+            not any(map(_is_text, sizes)):
+        return None
+    joined = "".join(names) + "".join(sizes)
+    if "\x00" in joined or "\n" in joined or "\r" in joined:
+        return None
+    if not all(type(t) is int for t in totals) or not all(
+            type(v) is float for block in ratios for row in block
+            for v in row):
+        return None
+    columns = [names, sizes, [str(t) for t in totals]]
+    aligns = ["left", "left", "right"]
+    for block in ratios:
+        for values in zip(*block):
+            columns.append([format(v, '.2f') for v in values])
+            aligns.append("right" if all(map(math.isfinite, values))
+                          else "decimal")
+    for block in whole:
+        cells = _int_cells(block)
+        columns += cells
+        aligns += ["right"] * len(cells)
+    return tabulate(list(zip(*columns)), header, disable_numparse=True,
+                    colalign=aligns)
+
+
+def _int_cells(block):
+    """The columns of ``np.array(block).astype(int)`` as strings: Python
+    truncates floats in int64's range as numpy does; numpy casts the rest
+    (nan and inf have no int)."""
+    values = [v for row in block for v in row]
+    if all(type(v) is float and -2. ** 63 < v < 2. ** 63 for v in values) \
+            or all(type(v) is int and -2 ** 63 <= v < 2 ** 63
+                   for v in values):
+        return [[str(int(v)) for v in column] for column in zip(*block)]
+    import numpy as np
+    return [list(map(str, column))
+            for column in zip(*np.array(block).astype(int).tolist())]
 
 
 def plain_table(names, shapes):
