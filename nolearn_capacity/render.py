@@ -129,6 +129,8 @@ def _is_text(cell):
     """True if tabulate surely types ``cell`` as text, not as a number or
     a bool ('True', 'False'); a painted name is judged without its codes,
     as tabulate judges it."""
+    if not isinstance(cell, str):
+        return False
     for colour in MARKERS:
         if cell.startswith(colour) and cell.endswith(ansi.ENDC):
             cell = cell[len(colour):-len(ansi.ENDC)]
@@ -204,7 +206,10 @@ def plain_table(names, shapes):
         ('name', list(names)),
         ('size', ['x'.join(map(str, shape[1:])) for shape in shapes]),
     ])
-    return tabulate(table, 'keys')
+    # Columns that are text anyway need not be parsed cell by cell.
+    text = [i for i, key in ((1, 'name'), (2, 'size'))
+            if any(map(_is_text, table[key]))]
+    return tabulate(table, 'keys', disable_numparse=text)
 
 
 # --------------------------------------------------------------------------

@@ -27,7 +27,6 @@ Examples
 [('input0', (None, 1, 28, 28), 0), ('conv2d1', (None, 8, 26, 26), 80),
  ('maxpool2d2', (None, 8, 13, 13), 0)]
 """
-import difflib
 import numbers
 import warnings
 from functools import reduce
@@ -1114,6 +1113,7 @@ def _check_shape(shape, where):
 
 
 def _suggest(name):
+    import difflib   # only for a misspelt name
     close = difflib.get_close_matches(name, list(BUILDERS), n=1)
     return "; did you mean {!r}?".format(close[0]) if close else ""
 

@@ -2,6 +2,9 @@
 the bytes of nolearn's own recipe (a numpy string array that tabulate parses
 back), for any names and values, including the ones legacy mode never
 produces (nan and inf cells, 1D and 3D rows, names that read as numbers)."""
+import io
+import subprocess
+import sys
 from functools import reduce
 from operator import mul
 
@@ -9,7 +12,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 from tabulate import tabulate
 
-from nolearn_capacity import render
+from nolearn_capacity import cli, core, render
 from nolearn_capacity.core import Report, Row
 
 
@@ -118,3 +121,43 @@ def test_any_table_matches_nolearns_recipe(report, detailed, color):
     with np.errstate(invalid="ignore"):     # nan and inf cast to int
         want = nolearn_recipe(report, detailed, color)
         assert render.conv_table(report, detailed, color) == want
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.one_of(st.none(), names), st.lists(
+    sizes, max_size=4)), min_size=1, max_size=6))
+def test_plain_table_matches_nolearns_recipe(layers):
+    names = [name for name, _ in layers]
+    shapes = [(None,) + tuple(shape) for _, shape in layers]
+    want = tabulate({'#': list(range(len(names))), 'name': names,
+                     'size': ['x'.join(map(str, s[1:])) for s in shapes]},
+                    'keys')
+    assert render.plain_table(names, shapes) == want
+
+
+def test_cli_default_run_makes_each_report_once(monkeypatch):
+    made = []
+    report = core.report
+
+    def counted(network, mode="exact", *args):
+        made.append(mode)
+        return report(network, mode, *args)
+
+    monkeypatch.setattr(core, "report", counted)
+    out = io.StringIO()
+    assert cli.main(["--no-color"], out) == 0
+    assert sorted(made) == ["exact", "legacy"]
+    assert "\nconv2d6     96x2x2        384    63.16    63.16    67.86" \
+        in out.getvalue()
+    assert "differ from nolearn's on 11 of 12 rows" in out.getvalue()
+
+
+def test_legacy_table_needs_no_numpy():
+    # numpy's import alone takes longer than the rest of the default run
+    code = ("import io, sys; from nolearn_capacity import cli; "
+            "cli.main([], io.StringIO()); cli.main(['--verbose', '3'], "
+            "io.StringIO()); print('numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True)
+    assert done.stdout == "False\n", done.stderr
