@@ -156,7 +156,7 @@ def rows():
                  theirs, mine / theirs])
     for n in (12, 100, 1000):
         net = sequential(n)
-        repeats = 50 if n < 1000 else 9
+        repeats = 50 if n < 1000 else 15
         mine, theirs = median_times([
             lambda: ours.get_conv_infos(net, detailed=True),
             lambda: original.get_conv_infos(net, detailed=True)], repeats)
