@@ -99,7 +99,7 @@ def conv_table(report, detailed=False, color=True):
     per_axis = lambda values: values if len(values) == n_axes else \
         (float("nan"),) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
-    totals = [reduce(mul, shape) if shape else 0 for shape in shapes]
+    totals = [str(reduce(mul, shape)) if shape else '0' for shape in shapes]
     names = [_marked(row.name, colour_for(row.capacity, row.coverage,
                                           report.min_capacity), color)
              for row in rows]
@@ -113,8 +113,7 @@ def conv_table(report, detailed=False, color=True):
         return text
     import numpy as np
     from tabulate import tabulate
-    table = np.hstack([_column(names), _column(sizes),
-                       _column([str(t) for t in totals])] +
+    table = np.hstack([_column(names), _column(sizes), _column(totals)] +
                       [np.array(block) for block in ratios] +
                       [np.array(block).astype(int) for block in whole])
     return tabulate(table, header, floatfmt='.2f')
@@ -137,6 +136,12 @@ def _is_text(cell):
             break
     return "\x1b" not in cell and cell not in ("True", "False") and any(
         c.isalpha() and c not in _NUMBER_LETTERS for c in cell)
+
+
+def _is_int_text(cell):
+    """True for an int as ``str`` writes it, which tabulate types int."""
+    digits = cell[1:] if cell[:1] == "-" else cell
+    return digits.isascii() and digits.isdigit()
 
 
 def _tabulated(header, names, sizes, totals, ratios, whole):
@@ -165,11 +170,11 @@ def _tabulated(header, names, sizes, totals, ratios, whole):
     joined = "".join(names) + "".join(sizes)
     if "\x00" in joined or "\n" in joined or "\r" in joined:
         return None
-    if not all(type(t) is int for t in totals) or not all(
+    if not all(map(_is_int_text, totals)) or not all(
             type(v) is float for block in ratios for row in block
             for v in row):
         return None
-    columns = [names, sizes, [str(t) for t in totals]]
+    columns = [names, sizes, totals]
     aligns = ["left", "left", "right"]
     for block in ratios:
         for values in zip(*block):
