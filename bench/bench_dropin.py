@@ -137,7 +137,7 @@ def import_times():
         lambda: _seconds_printed(timed.format("nolearn_capacity")),
         lambda: _seconds_printed(
             "from nolearn_capacity import compat; compat.enable(); " +
-            timed.format("nolearn.lasagne"))])
+            timed.format("nolearn.lasagne"))], repeats=11)
 
 
 def cli_times():
