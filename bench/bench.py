@@ -7,9 +7,11 @@ Run in the legacy environment, where the original is installed:
 
 Rows: ``import nolearn_capacity`` against ``import nolearn.lasagne``; our
 ``get_conv_infos`` against nolearn's on the same Lasagne nets of 12, 100 and
-1000 layers (ratio < 1: we are faster); exact analysis (no rendering) of
-1k / 10k / 100k-layer sequential and residual nets; rendering a 1000-layer
-report in every format.  Times are medians (best of, for the long runs).
+1000 layers (ratio < 1: we are faster); ``nolearn-capacity`` against a
+script printing nolearn's table, whole processes; exact analysis (no
+rendering) of 1k / 10k / 100k-layer sequential and residual nets; rendering
+a 1000-layer report in every format.  Times are medians (best of, for the
+long runs).
 """
 import os
 import platform
@@ -44,6 +46,7 @@ def rendering_rows(n_layers=1000):
 
 
 def main():
+    print(bench_dropin.load_average())
     rows = bench_dropin.rows()
     for residual in (False, True):
         times = {}
@@ -61,6 +64,7 @@ def main():
                                          os.cpu_count(), platform.machine()))
     print(tabulate(rows, ["what", "ours (s)", "original (s)", "ratio"],
                    floatfmt=".4g"))
+    print(bench_dropin.load_average())
 
 
 if __name__ == "__main__":

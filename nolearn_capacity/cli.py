@@ -14,7 +14,7 @@ from .adapters import to_network
 from .errors import CapacityError, printable, shown
 from . import targets
 from .examples import BUILTIN
-from .handlers import layer_info_text
+from .handlers import has_conv, layer_info_text
 
 PROG = "nolearn-capacity"
 
@@ -86,19 +86,23 @@ def use_colour(flag, stream):
 
 
 def nolearn_text(network, mode, verbose, min_capacity, color):
-    text = layer_info_text(network, verbose, mode, min_capacity, color)
-    if mode == "legacy" and verbose >= 2:
-        text += _difference_note(network)
-    return text
+    if mode != "legacy" or verbose < 2:
+        return layer_info_text(network, verbose, mode, min_capacity, color)
+    legacy = core.report(network, mode, min_capacity) \
+        if has_conv(network) else None
+    return layer_info_text(network, verbose, mode, min_capacity, color,
+                           legacy) + _difference_note(network, legacy)
 
 
-def _difference_note(network):
-    """One line when exact mode would print other numbers."""
+def _difference_note(network, legacy=None):
+    """One line when exact mode would print other numbers (``legacy``: the
+    legacy report, if made already)."""
     try:
         exact = core.report(network, "exact")
     except CapacityError:
         return ""
-    legacy = core.report(network, "legacy")
+    if legacy is None:
+        legacy = core.report(network, "legacy")
     differ = sum(1 for a, b in zip(legacy.rows, exact.rows)
                  if _rounded(a) != _rounded(b))
     if not differ:

@@ -17,11 +17,9 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field as dc_field
-from fractions import Fraction
-from typing import Optional, Tuple
 
 from .errors import (BadArgumentError, BadShapeError, EmptyNetworkError,
-                     GraphError, describe_layer)
+                     GraphError, describe_layer, shown)
 
 #: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
 DEFAULT_MIN_CAPACITY = 100. / 6
@@ -54,11 +52,11 @@ class LayerRecord:
     ``pool_size`` it multiplies with; ``'fused'`` marks a port's separate
     activation, which copies the row before it.
     """
-    name: Optional[str]
+    name: str | None
     label: str
     class_name: str
     op: str
-    inputs: Tuple[int, ...] = ()
+    inputs: tuple[int, ...] = ()
     output_shape: tuple = ()
     n_params: int = 0
     kernel: tuple = ()
@@ -66,16 +64,16 @@ class LayerRecord:
     pad: tuple = ()
     dilation: tuple = ()
     learns: bool = False
-    legacy_role: Optional[str] = None
+    legacy_role: str | None = None
     legacy_size: object = None
-    cropping: Optional[tuple] = None
+    cropping: tuple | None = None
     note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Network:
     """Records in topological order plus the net's learnable parameters."""
-    layers: Tuple[LayerRecord, ...]
+    layers: tuple[LayerRecord, ...]
     total_params: int
 
     def __post_init__(self):
@@ -96,59 +94,95 @@ def layer_id(record, index):
 # Legacy rules: nolearn 0.6.1, byte for byte
 # --------------------------------------------------------------------------
 
-def legacy_filters_and_fields(layers, img_size):
-    """nolearn's ``get_real_filter`` and ``get_receptive_field`` in one walk.
+def legacy_walk(layers, img_size):
+    """nolearn's ``get_real_filter`` and ``get_receptive_field`` in one
+    walk: two lists of ``(y, x)`` floats.
 
-    The float operations are the original's, in the original's order, so
-    the arrays are equal element for element.  Quirks kept on purpose: row
-    0 is only filled in at the end (a pool right after the input copies
-    zeros), stride / padding / pooling windows are ignored, and the first
-    layer that is neither conv nor max-pool ends the walk for good.
+    Plain Python floats, so that legacy reports need no numpy; the float
+    operations are the original's numpy ones, in the original's order, so
+    every value is equal.  Quirks kept on purpose: row 0 is only filled in
+    at the end (a pool right after the input copies zeros), stride /
+    padding / pooling windows are ignored, and the first layer that is
+    neither conv nor max-pool ends the walk for good.
     """
-    import numpy as np   # lazily: `import nolearn_capacity` stays light
-    n = len(layers)
-    real_filter = np.zeros((n, 2))
-    field = np.zeros((n, 2))
+    image = tuple(map(float, _pair(img_size, "image size", None, 0)))
+    real_filter, field = [(0., 0.)], [(0., 0.)]
     walking = True
     first_conv = True
-    factor = np.ones((1, 2))
-    for j in range(1, n):
+    factor = (1., 1.)
+    for j in range(1, len(layers)):
         record = layers[j]
         role = record.legacy_role if walking else None
         if role == "conv":
-            size = np.array(record.legacy_size)
-            real_filter[j] = size * factor
+            size = _pair(record.legacy_size, "filter_size", record, j)
+            real_filter.append((float(size[0]) * factor[0],
+                                float(size[1]) * factor[1]))
             if first_conv:
-                field[j] = record.legacy_size
+                field.append((float(size[0]), float(size[1])))
                 first_conv = False
             else:
-                field[j] = field[j - 1] + factor * (size - 1)
+                last = field[j - 1]
+                field.append((last[0] + factor[0] * float(size[0] - 1),
+                              last[1] + factor[1] * float(size[1] - 1)))
         elif role == "maxpool":
-            real_filter[j] = real_filter[j - 1]
-            field[j] = field[j - 1]
-            factor *= np.array(record.legacy_size)
+            size = _pair(record.legacy_size, "pool_size", record, j)
+            real_filter.append(real_filter[j - 1])
+            field.append(field[j - 1])
+            factor = (factor[0] * float(size[0]),
+                      factor[1] * float(size[1]))
         elif role == "fused":
             # A port's separate activation: Lasagne fuses it into the conv
             # or dense layer before it, so nolearn never saw a row for it.
-            real_filter[j] = real_filter[j - 1]
-            field[j] = field[j - 1]
+            real_filter.append(real_filter[j - 1])
+            field.append(field[j - 1])
         else:
             walking = False
-            real_filter[j] = img_size
-            field[j] = img_size
-    real_filter[0] = img_size
-    field[0] = img_size
+            real_filter.append(image)
+            field.append(image)
+    real_filter[0] = field[0] = image
     return real_filter, field
 
 
+def _pair(value, what, record, index):
+    """A size as nolearn's numpy arithmetic reads it: one number for both
+    axes, or one per axis."""
+    try:
+        values = tuple(value)
+    except TypeError:
+        values = (value,)
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2 or not all(
+            isinstance(v, numbers.Real) for v in values):
+        where = "legacy mode" if record is None else layer_id(record, index)
+        raise BadShapeError("{}: {} should be one number or two, got {}"
+                            .format(where, what, shown(value)))
+    return values
+
+
+def legacy_filters_and_fields(layers, img_size):
+    """:func:`legacy_walk` as nolearn's two ``(n, 2)`` float arrays."""
+    import numpy as np   # lazily: `import nolearn_capacity` stays light
+    real_filter, field = legacy_walk(layers, img_size)
+    return np.array(real_filter), np.array(field)
+
+
 def legacy_capacity_coverage(real_filter, field, img_size):
-    """Capacity and coverage in percent, as nolearn computes them."""
-    import numpy as np
-    with np.errstate(divide="ignore", invalid="ignore"):
-        capacity = 100. * real_filter / field
-        capacity[np.logical_not(np.isfinite(capacity))] = 1
-        coverage = 100. * field / img_size
+    """Capacity and coverage in percent per row, as nolearn computes them
+    (a capacity that is not finite, e.g. of a zero field, becomes 1)."""
+    capacity = [tuple(_legacy_capacity(r, f) for r, f in zip(reals, fields))
+                for reals, fields in zip(real_filter, field)]
+    coverage = [tuple(100. * f / size for f, size in zip(fields, img_size))
+                for fields in field]
     return capacity, coverage
+
+
+def _legacy_capacity(real, field):
+    try:
+        value = 100. * real / field
+    except ZeroDivisionError:
+        return 1.
+    return value if math.isfinite(value) else 1.
 
 
 # --------------------------------------------------------------------------
@@ -169,14 +203,14 @@ class AxisState:
     # The exact fields, unit by unit, over one period of units: unit u sees
     # input pixels spans[u % P] moved by (u // P) * shift (None: nothing).
     # None when they are not tracked (fields then follow the formulas).
-    spans: Optional[tuple] = ((0, 0),)
+    spans: tuple | None = ((0, 0),)
     shift: int = 1
 
 
 @dataclass(slots=True)
 class UnitState:
     """Per-axis states of a layer, plus where they came from."""
-    axes: Tuple[AxisState, ...]
+    axes: tuple[AxisState, ...]
     source: int               # index of the input layer coverage refers to
     spatial: bool = True      # False once the map has been collapsed
     approximate: bool = False
@@ -446,6 +480,7 @@ def _merge(record, index, parents, layers, warnings):
 def _union_of_branches(state, options, offsets):
     """A merged unit sees what its unit in every branch sees: the union
     (branches of equal jump; else the widest branch's formulas)."""
+    from fractions import Fraction   # here: it costs `import` a millisecond
     if any(a.spans is None for a in options) or len({
             Fraction(a.shift, len(a.spans)) for a in options}) > 1:
         return _exact(state, None, 0)
@@ -571,13 +606,11 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
         raise BadShapeError(
             "{}: legacy mode needs a 2D image with a fixed size, got output "
             "shape {}".format(layer_id(layers[0], 0), layers[0].output_shape))
-    real_filter, field = legacy_filters_and_fields(layers, img)
+    real_filter, field = legacy_walk(layers, img)
     capacity, coverage = legacy_capacity_coverage(real_filter, field, img)
     rows = []
     for i, (record, real, seen, cap, cov) in enumerate(zip(
-            layers, map(tuple, real_filter.tolist()),
-            map(tuple, field.tolist()), map(tuple, capacity.tolist()),
-            map(tuple, coverage.tolist()))):
+            layers, real_filter, field, capacity, coverage)):
         row = _base_row(record, i)
         row.real_filter, row.field, row.field_min = real, seen, seen
         row.capacity, row.coverage = cap, cov

@@ -8,25 +8,32 @@ from .render import (conv_table, greeting, legend, plain_table,
                      warning_lines)
 
 
+def has_conv(network):
+    """True if nolearn would print the capacity table for ``network``."""
+    return any(r.legacy_role == "conv" for r in network.layers)
+
+
 def layer_info_text(network, verbose=2, mode="legacy",
-                    min_capacity=core.DEFAULT_MIN_CAPACITY, color=True):
+                    min_capacity=core.DEFAULT_MIN_CAPACITY, color=True,
+                    report=None):
     """nolearn's printout for a :class:`~nolearn_capacity.core.Network`:
     greeting, then the plain table (``verbose < 2`` or no conv layer) or the
-    capacity / coverage table and its legend."""
-    has_conv = any(r.legacy_role == "conv" for r in network.layers)
-    if not has_conv or verbose < 2:
+    capacity / coverage table and its legend.  ``report``: the network's
+    report in ``mode``, when the caller has it already."""
+    if not has_conv(network) or verbose < 2:
         info = plain_table([r.name for r in network.layers],
                            [r.output_shape for r in network.layers])
         explanation = None
     else:
-        report = core.report(network, mode, min_capacity)
+        if report is None:
+            report = core.report(network, mode, min_capacity)
         info = conv_table(report, detailed=verbose > 2, color=color)
         explanation = legend(color, min_capacity)
     parts = [greeting(network.total_params), "## Layer information", "", info]
     if explanation is not None:
         parts.append(explanation)
     text = "\n".join(parts) + "\n\n"
-    if mode == "exact" and has_conv and verbose >= 2:
+    if mode == "exact" and explanation is not None:
         text += "".join("warning: {}\n".format(w)
                         for w in warning_lines(report))
     return text

@@ -11,6 +11,7 @@ printable` (control characters escaped, so a name cannot move the cursor,
 clear the screen or start a new row); markdown also escapes ``|`` and
 ``\\``, HTML its own special characters.  JSON keeps them exactly.
 """
+import math
 from collections import OrderedDict
 from functools import reduce
 from operator import mul
@@ -105,8 +106,6 @@ def _column(values):
 
 def conv_table(report, detailed=False, color=True):
     """nolearn's capacity/coverage table (its exact bytes for 2D nets)."""
-    import numpy as np
-    from tabulate import tabulate
     rows = report.rows
     n_axes = max([len(row.capacity) for row in rows] + [1])
     axes = AXIS_NAMES[n_axes]
@@ -115,23 +114,110 @@ def conv_table(report, detailed=False, color=True):
     if detailed:
         header += ['filter ' + a for a in axes] + ['field ' + a for a in axes]
     per_axis = lambda values: values if len(values) == n_axes else \
-        (np.nan,) * n_axes
+        (float("nan"),) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
     totals = [_total(row) for row in rows]
     names = [_marked(printable(row.name), colour_for(
         row.capacity, row.coverage, report.min_capacity), color)
         for row in rows]
-    capacity = np.array([per_axis(row.capacity) for row in rows])
-    coverage = np.array([per_axis(row.coverage) for row in rows])
-    table = np.hstack((_column(names), _column(['x'.join(map(str, s))
-                                                for s in shapes]),
-                       _column(totals), capacity, coverage))
-    if detailed:
-        table = np.hstack((
-            table,
-            np.array([per_axis(row.real_filter) for row in rows]).astype(int),
-            np.array([per_axis(row.field) for row in rows]).astype(int)))
+    sizes = ['x'.join(map(str, s)) for s in shapes]
+    ratios = [[per_axis(row.capacity) for row in rows],
+              [per_axis(row.coverage) for row in rows]]
+    whole = [[per_axis(row.real_filter) for row in rows],
+             [per_axis(row.field) for row in rows]] if detailed else []
+    text = _tabulated(header, names, sizes, totals, ratios, whole)
+    if text is not None:
+        return text
+    import numpy as np
+    from tabulate import tabulate
+    table = np.hstack([_column(names), _column(sizes), _column(totals)] +
+                      [np.array(block) for block in ratios] +
+                      [np.array(block).astype(int) for block in whole])
     return tabulate(table, header, floatfmt='.2f')
+
+
+#: The letters of the number spellings Python reads ('1e5', 'inf',
+#: 'Infinity', 'nan'): a cell with any other letter is not a number.
+_NUMBER_LETTERS = frozenset("eEiInNfFtTyYaA")
+
+
+def _is_text(cell):
+    """True if tabulate surely types ``cell`` as text, not as a number or
+    a bool ('True', 'False'); a painted name is judged without its codes,
+    as tabulate judges it."""
+    if not isinstance(cell, str):
+        return False
+    for colour in MARKERS:
+        if cell.startswith(colour) and cell.endswith(ansi.ENDC):
+            cell = cell[len(colour):-len(ansi.ENDC)]
+            break
+    return "\x1b" not in cell and cell not in ("True", "False") and any(
+        c.isalpha() and c not in _NUMBER_LETTERS for c in cell)
+
+
+def _is_int_text(cell):
+    """True for an int as ``str`` writes it, which tabulate types int."""
+    digits = cell[1:] if cell[:1] == "-" else cell
+    return digits.isascii() and digits.isdigit()
+
+
+def _tabulated(header, names, sizes, totals, ratios, whole):
+    """nolearn's table with the cells tabulate would parse formatted here
+    (``ratios``: blocks of float columns, ``whole``: blocks that nolearn
+    casts to int); None when the bytes might differ, and the caller builds
+    nolearn's numpy string table instead.
+
+    nolearn hands tabulate a numpy string array: tabulate parses every
+    number back from its string, formats floats with ``'.2f'`` and aligns
+    number columns on the decimal point, which is most of the table's time.
+    numpy's string of a float64 reads back as the same float, so formatting
+    the float itself gives tabulate's cell; tabulate then gets every cell
+    with number parsing off and the alignment it would have chosen: right
+    (each cell of a column has the same digits after the point, or none),
+    'decimal' where 'nan' or 'inf' stand among numbers.  Name and size
+    cells go through as they are once one of them proves the column is
+    text.  Not here: a name tabulate lays out on several lines, or one with
+    a NUL (numpy cuts trailing NULs), and values that are not plain floats
+    and ints.
+    """
+    from tabulate import tabulate
+    if not names or not any(map(_is_text, names)) or \
+            not any(map(_is_text, sizes)):
+        return None
+    joined = "".join(names) + "".join(sizes)
+    if "\x00" in joined or "\n" in joined or "\r" in joined:
+        return None
+    if not all(map(_is_int_text, totals)) or not all(
+            type(v) is float for block in ratios for row in block
+            for v in row):
+        return None
+    columns = [names, sizes, totals]
+    aligns = ["left", "left", "right"]
+    for block in ratios:
+        for values in zip(*block):
+            columns.append([format(v, '.2f') for v in values])
+            aligns.append("right" if all(map(math.isfinite, values))
+                          else "decimal")
+    for block in whole:
+        cells = _int_cells(block)
+        columns += cells
+        aligns += ["right"] * len(cells)
+    return tabulate(list(zip(*columns)), header, disable_numparse=True,
+                    colalign=aligns)
+
+
+def _int_cells(block):
+    """The columns of ``np.array(block).astype(int)`` as strings: Python
+    truncates floats in int64's range as numpy does; numpy casts the rest
+    (nan and inf have no int)."""
+    values = [v for row in block for v in row]
+    if all(type(v) is float and -2. ** 63 < v < 2. ** 63 for v in values) \
+            or all(type(v) is int and -2 ** 63 <= v < 2 ** 63
+                   for v in values):
+        return [[str(int(v)) for v in column] for column in zip(*block)]
+    import numpy as np
+    return [list(map(str, column))
+            for column in zip(*np.array(block).astype(int).tolist())]
 
 
 def _total(row):
@@ -161,7 +247,10 @@ def plain_table(names, shapes):
                   for name in names]),
         ('size', ['x'.join(map(str, shape[1:])) for shape in shapes]),
     ])
-    return tabulate(table, 'keys')
+    # Columns that are text anyway need not be parsed cell by cell.
+    text = [i for i, key in ((1, 'name'), (2, 'size'))
+            if any(map(_is_text, table[key]))]
+    return tabulate(table, 'keys', disable_numparse=text)
 
 
 # --------------------------------------------------------------------------

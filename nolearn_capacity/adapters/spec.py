@@ -27,7 +27,6 @@ Examples
 [('input0', (None, 1, 28, 28), 0), ('conv2d1', (None, 8, 26, 26), 80),
  ('maxpool2d2', (None, 8, 13, 13), 0)]
 """
-import difflib
 import numbers
 import warnings
 from functools import reduce
@@ -1193,6 +1192,7 @@ def _check_keywords_used(keywords, names):
 def _suggest_keyword(key, names):
     """'; did you mean ...' for the split of ``key`` into a near layer
     name and an argument that comes closest."""
+    import difflib   # only for a misspelt keyword
     if len(key) > 200:
         return ""
     best, score = None, 0.8
@@ -1274,6 +1274,7 @@ def _suggest(name):
     """'; did you mean ...' for an unknown class name: the same name in
     another case, a class whose nolearn auto-name it is (``maxpool2d``,
     ``conv2d1``), else the closest spelling."""
+    import difflib   # only for a misspelt name
     lowered = name.lower()
     by_lower = {c.lower(): c for c in BUILDERS}
     by_auto = {_auto_name(c, ""): c for c in BUILDERS}

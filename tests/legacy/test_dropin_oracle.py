@@ -285,3 +285,47 @@ def test_gpu_class_names_count_as_conv():
     assert ours.is_conv2d(conv) and ours.is_maxpool2d(pool)
     field = ours.get_receptive_field(layers, (32, 32))
     assert field.tolist() == [[32, 32], [3, 3], [3, 3], [9, 9]]
+
+
+# --------------------------------------------------------------------------
+# Cells tabulate might read otherwise: we format numbers ourselves and must
+# type, align and size every column as tabulate does with nolearn's array
+# --------------------------------------------------------------------------
+
+def named_net(names, image=(None, 1, 20, 20)):
+    kinds = [(L.InputLayer, {"shape": image}),
+             (L.Conv2DLayer, {"num_filters": 2, "filter_size": 3}),
+             (L.MaxPool2DLayer, {"pool_size": 2}),
+             (L.Conv2DLayer, {"num_filters": 3, "filter_size": 5}),
+             (L.DenseLayer, {"num_units": 2, "nonlinearity": softmax})]
+    nn = NeuralNet(layers=[(cls, dict(kw, name=name)) for (cls, kw), name
+                           in zip(kinds, names)], verbose=3)
+    nn.initialize_layers()
+    return nn
+
+
+@pytest.mark.parametrize("names", [
+    ["1", "2", "3", "4", "5"],                 # a column of numbers
+    ["0", "-1", "2.5", "1e5", "1,000"],
+    ["True", "False", "nan", "inf", "Infinity"],
+    [" in", "conv ", " pool ", "\u0663", "x" * 70],
+    ["input", "\u0436\u0443\u043a", "p", "c" * 40, "d"],
+])
+@pytest.mark.parametrize("min_capacity", [100. / 6, 150.])
+def test_names_that_read_as_numbers_or_need_width(names, min_capacity):
+    assert assert_same_everywhere(named_net(names), min_capacity) == "ok"
+
+
+def test_large_image_and_long_net():
+    nn = named_net(["in", "c1", "p", "c2", "out"], (None, 300, 900, 700))
+    assert assert_same_everywhere(nn, 100. / 6) == "ok"
+    layer = L.InputLayer((None, 1, 64, 64))
+    layers = [layer]
+    for i in range(1, 120):
+        layer = L.MaxPool2DLayer(layer, 2) if i % 8 == 0 and \
+            layer.output_shape[2] >= 2 else L.Conv2DLayer(layer, 1, 3,
+                                                            pad="same")
+        layers.append(layer)
+    nn = NeuralNet(layers=layer, verbose=3)
+    nn.initialize_layers()
+    assert assert_same_everywhere(nn, 100. / 6) == "ok"
