@@ -104,5 +104,6 @@ def describe_layer(name, index, class_name):
     """``layer 'conv1' (#2, Conv2DLayer)``: how every message names a layer
     (the name shown as a repr, so a hostile name cannot forge a line)."""
     label = shown(name) if name else "<unnamed>"
-    return "layer {} (#{}, {})".format(label, index,
-                                       clipped(printable(class_name)))
+    where = "" if index is None else "#{}, ".format(index)
+    return "layer {} ({}{})".format(label, where,
+                                    clipped(printable(class_name)))
