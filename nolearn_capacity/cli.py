@@ -160,6 +160,9 @@ def main(argv=None, stdout=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["compare"]:
         args, job = compare_parser().parse_args(argv[1:]), run_compare
+    elif argv[:1] == ["port"]:
+        from .port import command
+        args, job = command.parser(PROG).parse_args(argv[1:]), command.run
     else:
         args, job = parser().parse_args(argv), run
     try:

@@ -1,0 +1,91 @@
+"""``nolearn-capacity port TARGET --to torch -o model.py``: the subcommand.
+
+Writes the module (and, with ``--weights``, ``model.pt`` beside it), each
+whole or not at all; prints what it wrote and, with ``--check``, the
+Theano-vs-torch differences and the geometry comparison.  Exit status 0,
+1 when the check fails or on an error, 2 on a usage error.
+"""
+import argparse
+import os
+import time
+
+from ..errors import BadArgumentError
+
+
+def parser(prog="nolearn-capacity"):
+    p = argparse.ArgumentParser(
+        prog=prog + " port",
+        description="Write a standalone PyTorch module for a Lasagne / "
+                    "nolearn net, optionally with its trained weights, and "
+                    "check it against Theano.")
+    p.add_argument("target", help="spec file (.json, .yaml) or "
+                                  "script.py:NAME")
+    p.add_argument("--to", choices=["torch"], default="torch",
+                   help="the framework to port to (torch)")
+    p.add_argument("-o", dest="module_path", metavar="MODEL.py",
+                   required=True, help="the module to write")
+    p.add_argument("--weights", metavar="FILE",
+                   help="trained parameters: nolearn save_params_to pickle, "
+                        "np.savez of get_all_param_values, or a model-zoo "
+                        "pickle; written as a state_dict to MODEL.pt")
+    p.add_argument("--check", action="store_true",
+                   help="run the original (Theano) and the port on the same "
+                        "random batch and compare; needs the legacy stack "
+                        "and torch")
+    p.add_argument("--debug", action="store_true",
+                   help="show the traceback of an error")
+    p.set_defaults(output=None)    # cli.main writes only what we return
+    return p
+
+
+def weights_path(module_path):
+    """``model.py`` -> ``model.pt``."""
+    root, _ = os.path.splitext(module_path)
+    return root + ".pt"
+
+
+def run(args, stdout):
+    """Port, write, optionally check; return (text to print, status)."""
+    from .. import targets
+    from ..cli import write_whole
+    from . import to_torch
+    if not args.module_path.endswith(".py"):
+        raise BadArgumentError("-o {!r}: the module's name should end in "
+                               ".py".format(args.module_path))
+    start = time.perf_counter()
+    obj = targets.load(args.target)
+    port = to_torch(obj, weights=args.weights, title=args.target)
+    written = []
+    if args.weights:
+        save_state_dict(port, weights_path(args.module_path))
+        written.append(weights_path(args.module_path))
+    write_whole(args.module_path, port.source)
+    written.insert(0, args.module_path)
+    lines = ["wrote {} ({} layers{}) in {:.2f} s".format(
+        " and ".join(written), len(port.steps),
+        ", {} parameters".format(sum(v.size for v in port.params.values()))
+        if args.weights else "", time.perf_counter() - start)]
+    status = 0
+    if args.check:
+        from .check import run_check, run_compare
+        start = time.perf_counter()
+        text, passed = run_check(obj, port, weights_given=bool(args.weights))
+        comparison = run_compare(obj, port)
+        lines += ["", text.rstrip("\n"), "", comparison.render().rstrip("\n"),
+                  "", "check {} in {:.2f} s".format(
+                      "passed" if passed and comparison.equivalent
+                      else "FAILED", time.perf_counter() - start)]
+        status = 0 if passed and comparison.equivalent else 1
+    return "\n".join(lines) + "\n", status
+
+
+def save_state_dict(port, path):
+    """``torch.save`` through a temporary file: never half a file."""
+    import torch
+    tmp = "{}.tmp{}".format(path, os.getpid())
+    try:
+        torch.save(port.state_dict(), tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

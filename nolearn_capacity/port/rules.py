@@ -1,0 +1,735 @@
+"""One port rule per Lasagne layer class: torch source and weight layout.
+
+A rule is ``rule(layer) -> Piece``, where ``layer`` is a :class:`View`
+(the Lasagne layer or spec layer with its options, defaults resolved).
+A :class:`Piece` says which torch module to build (source text), the
+expression its output is computed by in ``forward``, Lasagne's parameters
+in ``get_params()`` order with their shapes, and how each becomes a
+``state_dict`` entry.  Rules never import torch or Lasagne: they write
+source and move numpy arrays.
+
+Custom modules are used only where torch has none; their source is in
+:data:`HELPERS` and is copied into the generated file when a rule names
+them.
+"""
+import inspect
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import UnsupportedLayerError, describe_layer, shown
+
+PORT_RULES = {}
+
+
+def register_port_rule(*class_names):
+    """Decorator: port layers of these classes with ``rule(view) -> Piece``.
+
+    A subclass uses its base's rule only when it does not override
+    ``get_output_for`` (then it computes what its base computes).
+
+    Examples
+    --------
+    >>> @register_port_rule("MyScaleLayer")
+    ... def my_scale(view):
+    ...     return Piece(forward="{x} * %r" % view.option("factor", 2.0))
+    """
+    def add(rule):
+        for name in class_names:
+            PORT_RULES[name] = rule
+        return rule
+    return add
+
+
+@dataclass
+class Piece:
+    """What one Lasagne layer becomes.
+
+    ``module``: constructor source of the submodule, or None; ``forward``:
+    a template with ``{m}`` (the submodule), ``{x}`` (the first input),
+    ``{inputs}`` (all inputs, comma-separated) and ``{x0}``, ``{x1}``...;
+    ``params``: ``[(lasagne name, shape)]``; ``convert``:
+    ``{lasagne name: (state_dict suffix, function array -> array)}``;
+    ``helpers``: names in :data:`HELPERS` the source needs.
+    """
+    forward: str
+    module: str = None
+    params: list = field(default_factory=list)
+    convert: dict = field(default_factory=dict)
+    helpers: tuple = ()
+
+
+class View(object):
+    """A layer as the rules read it: attributes of a real Lasagne layer,
+    else the spec's arguments, else the class's ``__init__`` default."""
+
+    def __init__(self, layer, index, names, options=None, cls=None):
+        self.layer, self.index, self.names = layer, index, names
+        self.name = getattr(layer, "name", None)
+        self.options = options or {}
+        self.cls = cls
+        self.out_shape = tuple(layer.output_shape)
+        shapes = getattr(layer, "input_shapes", None)
+        if shapes is None:
+            one = getattr(layer, "input_shape", None)
+            shapes = [] if one is None else [one]
+        self.in_shapes = [tuple(s) for s in shapes]
+
+    @property
+    def in_shape(self):
+        return self.in_shapes[0]
+
+    def where(self):
+        return describe_layer(self.name, self.index, self.names[0])
+
+    def fail(self, what):
+        return UnsupportedLayerError("{}: {}".format(self.where(), what))
+
+    def option(self, key, default=None):
+        if hasattr(self.layer, key):
+            return getattr(self.layer, key)
+        if key in self.options:
+            return self.options[key]
+        if self.cls is not None:
+            try:
+                parameter = inspect.signature(self.cls.__init__).parameters[
+                    key]
+                if parameter.default is not inspect.Parameter.empty:
+                    return parameter.default
+            except (KeyError, TypeError, ValueError):
+                pass
+        return default
+
+    def has_bias(self):
+        # a real layer has b None; a spec says b=None
+        if hasattr(self.layer, "b"):
+            return self.layer.b is not None
+        return not ("b" in self.options and self.options["b"] is None)
+
+
+# --------------------------------------------------------------------------
+# Nonlinearities: lasagne.nonlinearities by name
+# --------------------------------------------------------------------------
+
+#: name -> forward template (``{}`` is the pre-activation).
+ACTIVATIONS = {
+    "rectify": "torch.relu({})",
+    "sigmoid": "torch.sigmoid({})",
+    "tanh": "torch.tanh({})",
+    "linear": "{}",
+    "identity": "{}",
+    "softplus": "F.softplus({})",
+    "elu": "F.elu({})",
+    "leaky_rectify": "F.leaky_relu({}, 0.01)",
+    "very_leaky_rectify": "F.leaky_relu({}, 1.0 / 3)",
+}
+
+
+def activation(view, default="rectify"):
+    """The layer's nonlinearity -> (template, helpers)."""
+    f = view.option("nonlinearity", default)
+    if f is None:
+        return "{}", ()
+    kind = type(f).__name__
+    if kind == "LeakyRectify":
+        return "F.leaky_relu({{}}, {!r})".format(float(f.leakiness)), ()
+    if kind in ("ScaledTanH", "ScaledTanh"):
+        return "{!r} * torch.tanh({!r} * {{}})".format(
+            float(f.scale_out), float(f.scale_in)), ()
+    if kind == "SELU":
+        return "{!r} * F.elu({{}}, {!r})".format(
+            float(f.scale), float(f.scale_neg)), ()
+    name = f if isinstance(f, str) else getattr(f, "__name__", None)
+    if isinstance(name, str):
+        name = name.rsplit(".", 1)[-1]
+    if name == "softmax":
+        # Theano's softmax normalises the rows of a matrix; Lasagne only
+        # feeds it 2-d outputs.
+        return "torch.softmax({}, dim=-1)", ()
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name], ()
+    raise view.fail("nonlinearity {} has no torch equivalent here (known: "
+                    "{}, LeakyRectify, ScaledTanH, SELU)".format(
+                        shown(f), ", ".join(sorted(ACTIVATIONS) +
+                                            ["softmax"])))
+
+
+def _apply(template, expression):
+    # str.format would read the braces of nested templates
+    return template.replace("{}", expression, 1) if template.count("{}") \
+        == 1 else template.replace("{}", expression)
+
+
+def compact(values):
+    """``(3, 3)`` -> ``3``: how torch's constructors read best."""
+    values = tuple(values)
+    return values[0] if len(set(values)) == 1 else values
+
+
+def optional(name, value, default):
+    """``, name=value`` unless ``value`` is torch's default."""
+    if isinstance(value, tuple):
+        if all(v == default for v in value):
+            return ""
+        value = compact(value)
+    elif value == default:
+        return ""
+    return ", {}={!r}".format(name, value)
+
+
+def _ints(value, n):
+    if isinstance(value, numbers.Integral):
+        return (int(value),) * n
+    return tuple(int(v) for v in value)
+
+
+# --------------------------------------------------------------------------
+# Conv
+# --------------------------------------------------------------------------
+
+#: class -> (spatial axes, flips filters by default).  Lasagne 0.1's own
+#: conv layers call Theano's conv2d, a true convolution; cuDNN, corrmm and
+#: cuda-convnet correlate unless ``flip_filters=True``.
+CONV_CLASSES = {
+    "Conv1DLayer": (1, True), "Conv2DLayer": (2, True),
+    "Conv3DLayer": (3, True), "Conv2DDNNLayer": (2, False),
+    "Conv3DDNNLayer": (3, False), "Conv2DMMLayer": (2, False),
+    "Conv2DCCLayer": (2, False),
+}
+
+
+def conv_padding(pad, sizes):
+    """Lasagne's conv ``pad`` -> ``(before, after)`` per axis.  'same'
+    pads ``k // 2`` before and ``(k - 1) // 2`` after, as Lasagne 0.1's
+    Conv2DLayer does for even filters too (torch pads the other way)."""
+    if pad == "valid":
+        return [(0, 0)] * len(sizes)
+    if pad == "full":
+        return [(k - 1, k - 1) for k in sizes]
+    if pad == "same":
+        return [(k // 2, (k - 1) // 2) for k in sizes]
+    return [(p, p) for p in _ints(pad, len(sizes))]
+
+
+def _conv_class(view):
+    return next(n for n in view.names if n in CONV_CLASSES)
+
+
+def _pad_source(widths, value=None):
+    """``F.pad`` call for ``(before, after)`` per spatial axis."""
+    flat = []
+    for before, after in reversed(widths):
+        flat += [before, after]
+    extra = "" if value is None else ", value={}".format(value)
+    return "F.pad({{x}}, {}{})".format(tuple(flat), extra)
+
+
+@register_port_rule(*CONV_CLASSES)
+def conv(view):
+    n, flips = CONV_CLASSES[_conv_class(view)]
+    if view.option("dimshuffle", True) is False:
+        raise view.fail("cuda-convnet's c01b layout (dimshuffle=False) is "
+                        "not ported; use dimshuffle=True")
+    if view.option("num_groups", 1) != 1:
+        raise view.fail("num_groups={} is not ported".format(
+            view.option("num_groups")))
+    sizes = _ints(view.option("filter_size"), n)
+    stride = _ints(view.option("stride", 1), n)
+    widths = conv_padding(view.option("pad", 0), sizes)
+    channels, filters = view.in_shape[1], int(view.option("num_filters"))
+    flip = bool(view.option("flip_filters", flips))
+    symmetric = all(a == b for a, b in widths)
+    padding = tuple(a for a, _ in widths) if symmetric else (0,) * n
+    untied = bool(view.option("untie_biases", False)) and view.has_bias()
+    torch_class = "Conv{}d".format(n)
+    arguments = "{}, {}, {}".format(channels, filters, compact(sizes)) + \
+        optional("stride", stride, 1) + optional("padding", padding, 0)
+    helpers = ()
+    if untied:
+        module = "Untied{}({}, out_size={})".format(
+            torch_class, arguments, view.out_shape[2:])
+        helpers = ("Untied" + torch_class,)
+    else:
+        module = "nn.{}({}{})".format(torch_class, arguments, optional(
+            "bias", view.has_bias(), True))
+    x = "{x}" if symmetric else _pad_source(widths)
+    template, more = activation(view)
+    params = [("W", (filters, channels) + sizes)]
+    convert = {"W": ("weight", _flipped if flip else _same)}
+    if view.has_bias():
+        params.append(("b", (filters,) + (view.out_shape[2:] if untied
+                                          else ())))
+        convert["b"] = ("untied_bias" if untied else "bias", _same)
+    return Piece(forward=_apply(template, "{{m}}({})".format(x)),
+                 module=module, params=params, convert=convert,
+                 helpers=helpers + more)
+
+
+def _same(value):
+    return value
+
+
+def _flipped(value):
+    # a true convolution is a correlation with the kernel turned around
+    axes = tuple(range(2, value.ndim))
+    return np.ascontiguousarray(np.flip(value, axes))
+
+
+def _transposed(value):
+    return np.ascontiguousarray(value.T)
+
+
+@register_port_rule("NINLayer")
+def nin(view):
+    n = len(view.in_shape) - 2
+    channels, units = view.in_shape[1], int(view.option("num_units"))
+    untied = bool(view.option("untie_biases", False)) and view.has_bias()
+    torch_class = "Conv{}d".format(n)
+    arguments = "{}, {}, kernel_size=1".format(channels, units)
+    if untied:
+        module = "Untied{}({}, out_size={})".format(
+            torch_class, arguments, view.out_shape[2:])
+        helpers = ("Untied" + torch_class,)
+    else:
+        module = "nn.{}({}{})".format(torch_class, arguments, optional(
+            "bias", view.has_bias(), True))
+        helpers = ()
+    template, more = activation(view)
+    params = [("W", (channels, units))]
+    # Lasagne's W is (channels in, units); a 1x1 conv's is (out, in, 1...)
+    convert = {"W": ("weight", lambda w: np.ascontiguousarray(
+        w.T.reshape(w.shape[::-1] + (1,) * n)))}
+    if view.has_bias():
+        params.append(("b", (units,) + (view.out_shape[2:] if untied
+                                        else ())))
+        convert["b"] = ("untied_bias" if untied else "bias", _same)
+    return Piece(forward=_apply(template, "{m}({x})"), module=module,
+                 params=params, convert=convert, helpers=helpers + more)
+
+
+@register_port_rule("DenseLayer")
+def dense(view):
+    shape = view.in_shape
+    leading = int(view.option("num_leading_axes", 1))
+    if leading < 0:
+        leading += len(shape)
+    inputs = int(np.prod(shape[leading:]))
+    units = int(view.option("num_units"))
+    x = "{x}" if len(shape) == leading + 1 else \
+        "{{x}}.flatten({})".format(leading)
+    template, more = activation(view)
+    params = [("W", (inputs, units))]
+    convert = {"W": ("weight", _transposed)}
+    if view.has_bias():
+        params.append(("b", (units,)))
+        convert["b"] = ("bias", _same)
+    return Piece(forward=_apply(template, "{{m}}({})".format(x)),
+                 module="nn.Linear({}, {}{})".format(
+                     inputs, units, optional("bias", view.has_bias(), True)),
+                 params=params, convert=convert, helpers=more)
+
+
+@register_port_rule("EmbeddingLayer")
+def embedding(view):
+    size_in = int(view.option("input_size"))
+    size_out = int(view.option("output_size"))
+    return Piece(forward="{m}({x}.long())",
+                 module="nn.Embedding({}, {})".format(size_in, size_out),
+                 params=[("W", (size_in, size_out))],
+                 convert={"W": ("weight", _same)})
+
+
+# --------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------
+
+POOL_MODES = {"max": "MaxPool", "average_inc_pad": "AvgPool",
+              "average_exc_pad": "AvgPool"}
+
+
+def _pool_arguments(view, n):
+    """Lasagne's pooling -> (kernel, stride, pad, ceil_mode, mode), exact
+    for Theano: ``ignore_border=False`` keeps a partial last window, which
+    is torch's ceil_mode as long as one full window fits; a window wider
+    than the input shrinks to the input (Theano pools what is there)."""
+    sizes = _ints(view.option("pool_size"), n)
+    stride = view.option("stride", None)
+    stride = sizes if stride is None else _ints(stride, n)
+    pad = _ints(view.option("pad", 0), n)
+    keep_partial = not view.option("ignore_border", True)
+    mode = "max" if "MaxPool2DCCLayer" in view.names or \
+        any(name.startswith("MaxPool") for name in view.names[:1]) \
+        else view.option("mode", "max")
+    if keep_partial:
+        sizes = tuple(k if length is None else min(k, length)
+                      for k, length in zip(sizes, view.in_shape[2:]))
+    for k, p in zip(sizes, pad):
+        if p > k // 2:
+            raise view.fail("pad {} is more than half the pool size {}: "
+                            "torch cannot pool that".format(pad, sizes))
+    if mode not in POOL_MODES:
+        raise view.fail("pooling mode {} is not ported (known: {})".format(
+            shown(mode), ", ".join(POOL_MODES)))
+    return sizes, stride, pad, keep_partial, mode
+
+
+def _pool_module(view, n, sizes, stride, pad, ceil, mode):
+    source = "nn.{}{}d({}".format(POOL_MODES[mode], n, compact(sizes))
+    if tuple(stride) != tuple(sizes):
+        source += ", stride={!r}".format(compact(stride))
+    source += optional("padding", pad, 0) + optional("ceil_mode", ceil,
+                                                      False)
+    if mode != "max":
+        source += optional("count_include_pad", mode == "average_inc_pad",
+                           True)
+    return source + ")"
+
+
+@register_port_rule("Pool2DLayer", "MaxPool2DLayer", "Pool2DDNNLayer",
+                    "MaxPool2DDNNLayer", "MaxPool2DCCLayer", "MaxPool1DLayer",
+                    "Pool1DLayer", "MaxPool1DLayer", "Pool3DLayer",
+                    "MaxPool3DLayer")
+def pool(view):
+    n = len(view.in_shape) - 2
+    sizes, stride, pad, ceil, mode = _pool_arguments(view, n)
+    return Piece(forward="{m}({x})",
+                 module=_pool_module(view, n, sizes, stride, pad, ceil, mode))
+
+
+@register_port_rule("RMSPoolLayer")
+def rms_pool(view):
+    """Dieleman's RMSPoolLayer (NDSB 2015): a Pool2DLayer subclass,
+    square root of each window's mean square plus ``epsilon``."""
+    n = len(view.in_shape) - 2
+    sizes, stride, pad, ceil, mode = _pool_arguments(view, n)
+    if mode == "max":
+        mode = "average_inc_pad"
+    return Piece(forward="{m}({x})",
+                 module="RMSPool({}, {!r})".format(
+                     _pool_module(view, n, sizes, stride, pad, ceil, mode),
+                     float(view.option("epsilon", 1e-12))),
+                 helpers=("RMSPool",))
+
+
+#: Theano / numpy reductions by name -> torch method.
+REDUCTIONS = {"max": "amax", "mean": "mean", "min": "amin", "sum": "sum",
+              "prod": "prod"}
+
+
+def _reduction(view, default="mean"):
+    f = view.option("pool_function", None)
+    name = default if f is None else (f if isinstance(f, str) else
+                                      getattr(f, "__name__", None))
+    if isinstance(name, str):
+        name = name.rsplit(".", 1)[-1]
+    if name not in REDUCTIONS:
+        raise view.fail("pool_function {} is not ported (known: {})".format(
+            shown(f), ", ".join(REDUCTIONS)))
+    return REDUCTIONS[name]
+
+
+@register_port_rule("GlobalPoolLayer")
+def global_pool(view):
+    return Piece(forward="{{x}}.flatten(2).{}(2)".format(
+        _reduction(view, "mean")))
+
+
+@register_port_rule("FeaturePoolLayer")
+def feature_pool(view):
+    axis = int(view.option("axis", 1)) % len(view.in_shape)
+    size = int(view.option("pool_size"))
+    return Piece(forward="{m}({x})", module="FeaturePool({}, {}, {!r})".format(
+        size, axis, _reduction(view, "max")), helpers=("FeaturePool",))
+
+
+@register_port_rule("FeatureWTALayer")
+def feature_wta(view):
+    axis = int(view.option("axis", 1)) % len(view.in_shape)
+    size = int(view.option("pool_size"))
+    return Piece(forward="{m}({x})", module="FeatureWTA({}, {})".format(
+        size, axis), helpers=("FeatureWTA",))
+
+
+@register_port_rule("LocalResponseNormalization2DLayer")
+def local_response_norm(view):
+    return Piece(forward="{m}({x})", module="LocalResponseNorm({!r}, {!r}, "
+                 "{!r}, {})".format(float(view.option("alpha", 1e-4)),
+                                    float(view.option("k", 2)),
+                                    float(view.option("beta", 0.75)),
+                                    int(view.option("n", 5))),
+                 helpers=("LocalResponseNorm",))
+
+
+@register_port_rule("BatchNormLayer", "BatchNormDNNLayer")
+def batch_norm(view):
+    ndim = len(view.in_shape)
+    axes = view.option("axes", "auto")
+    if axes != "auto" and tuple(sorted(_ints(axes, 1) if isinstance(
+            axes, numbers.Integral) else axes)) != (0,) + tuple(range(2,
+                                                                   ndim)):
+        raise view.fail("axes={} is not ported: only per-channel "
+                        "normalisation (axes='auto')".format(shown(axes)))
+    channels = view.in_shape[1]
+    epsilon = float(view.option("epsilon", 1e-4))
+    params, convert = [], {}
+    for key, suffix in (("beta", "bias"), ("gamma", "weight")):
+        if view.option(key, 0) is not None:
+            params.append((key, (channels,)))
+            convert[key] = (suffix, _same)
+    params += [("mean", (channels,)), ("inv_std", (channels,))]
+    convert["mean"] = ("running_mean", _same)
+    # Lasagne keeps 1 / sqrt(var + epsilon); torch keeps var
+    convert["inv_std"] = ("running_var", lambda inv_std: np.asarray(
+        1.0 / np.square(inv_std.astype(np.float64)) - epsilon,
+        dtype=inv_std.dtype))
+    affine = len(params) == 4
+    if len(params) == 3:
+        raise view.fail("only one of beta and gamma is None: not ported")
+    torch_class = "BatchNorm{}d".format(max(ndim - 2, 1))
+    template, more = activation(view, default=None)
+    return Piece(forward=_apply(template, "{m}({x})"),
+                 module="nn.{}({}, eps={!r}, affine={})".format(
+                     torch_class, channels, epsilon, affine),
+                 params=params, convert=convert, helpers=more)
+
+
+# --------------------------------------------------------------------------
+# Shape and per-position layers
+# --------------------------------------------------------------------------
+
+@register_port_rule("InputLayer")
+def input_layer(view):
+    return Piece(forward="{x}")
+
+
+@register_port_rule("NonlinearityLayer")
+def nonlinearity(view):
+    template, more = activation(view)
+    return Piece(forward=_apply(template, "{x}"), helpers=more)
+
+
+@register_port_rule("DropoutLayer")
+def dropout(view):
+    # Lasagne rescales by 1 / (1 - p) while training, as torch does;
+    # both are the identity at test time (deterministic=True, eval()).
+    return Piece(forward="{m}({x})",
+                 module="nn.Dropout(p={!r})".format(
+                     float(view.option("p", 0.5))))
+
+
+@register_port_rule("GaussianNoiseLayer")
+def gaussian_noise(view):
+    # the identity at test time; torch has no noise module
+    return Piece(forward="{x}")
+
+
+@register_port_rule("FlattenLayer")
+def flatten(view):
+    outdim = int(view.option("outdim", 2))
+    return Piece(forward="{{x}}.flatten({})".format(outdim - 1))
+
+
+@register_port_rule("ReshapeLayer")
+def reshape(view):
+    parts = []
+    for item in view.option("shape"):
+        if isinstance(item, (list, tuple)):
+            parts.append("{{x}}.shape[{}]".format(int(item[0])))
+        else:
+            parts.append(str(int(item)))
+    return Piece(forward="{{x}}.reshape({})".format(", ".join(parts)))
+
+
+@register_port_rule("DimshuffleLayer")
+def dimshuffle(view):
+    pattern = list(view.option("pattern"))
+    ndim = len(view.in_shape)
+    kept = [p for p in pattern if p != "x"]
+    dropped = [d for d in range(ndim) if d not in kept]
+    expression = "{x}"
+    for d in sorted(dropped, reverse=True):   # broadcastable axes only
+        expression += ".squeeze({})".format(d)
+    remaining = [d for d in range(ndim) if d not in dropped]
+    order = [remaining.index(p) for p in kept]
+    if order != sorted(order):
+        expression += ".permute({})".format(", ".join(map(str, order)))
+    for position, item in enumerate(pattern):
+        if item == "x":
+            expression += ".unsqueeze({})".format(position)
+    return Piece(forward=expression)
+
+
+@register_port_rule("PadLayer")
+def pad_layer(view):
+    ndim = len(view.in_shape)
+    batch_ndim = int(view.option("batch_ndim", 2))
+    width = view.option("width")
+    if isinstance(width, numbers.Integral):
+        width = [width] * (ndim - batch_ndim)
+    widths = [(w, w) if isinstance(w, numbers.Integral) else tuple(w)
+              for w in width]
+    flat = []
+    for before, after in reversed(widths):
+        flat += [int(before), int(after)]
+    value = float(view.option("val", 0))
+    return Piece(forward="F.pad({{x}}, {}, value={!r})".format(
+        tuple(flat), value))
+
+
+@register_port_rule("SliceLayer")
+def slice_layer(view):
+    axis = int(view.option("axis", -1)) % len(view.in_shape)
+    cut = view.option("slice")
+    if isinstance(cut, slice):
+        text = "{}:{}{}".format(
+            "" if cut.start is None else cut.start,
+            "" if cut.stop is None else cut.stop,
+            "" if cut.step in (None, 1) else ":{}".format(cut.step))
+        if cut.step is not None and cut.step < 0:
+            raise view.fail("a negative slice step is not ported")
+    else:
+        text = str(int(cut))
+    return Piece(forward="{{x}}[{}{}]".format(":, " * axis, text))
+
+
+@register_port_rule("ConcatLayer")
+def concat(view):
+    axis = int(view.option("axis", 1))
+    if view.option("cropping", None) is not None:
+        raise view.fail("cropping is not ported")
+    return Piece(forward="torch.cat([{{inputs}}], dim={})".format(axis))
+
+
+@register_port_rule("ElemwiseSumLayer")
+def elemwise_sum(view):
+    coeffs = view.option("coeffs", 1)
+    count = len(view.in_shapes)
+    if isinstance(coeffs, numbers.Number):
+        coeffs = [coeffs] * count
+    terms = []
+    for i, c in enumerate(coeffs):
+        terms.append("{{x{}}}".format(i) if c == 1 else
+                     "{!r} * {{x{}}}".format(float(c), i))
+    return Piece(forward=" + ".join(terms))
+
+
+#: Theano elementwise functions by name -> torch function.
+MERGES = {"mul": "torch.mul", "add": "torch.add", "sub": "torch.sub",
+          "maximum": "torch.maximum", "minimum": "torch.minimum",
+          "true_div": "torch.div"}
+
+
+@register_port_rule("ElemwiseMergeLayer")
+def elemwise_merge(view):
+    f = view.option("merge_function")
+    name = f if isinstance(f, str) else (getattr(f, "name", None) or
+                                         getattr(f, "__name__", None))
+    if isinstance(name, str):
+        name = name.rsplit(".", 1)[-1]
+    if name not in MERGES:
+        raise view.fail("merge_function {} is not ported (known: {})".format(
+            shown(f), ", ".join(sorted(MERGES))))
+    expression = "{x0}"
+    for i in range(1, len(view.in_shapes)):
+        expression = "{}({}, {{x{}}})".format(MERGES[name], expression, i)
+    return Piece(forward=expression)
+
+
+# --------------------------------------------------------------------------
+# Custom modules, copied into the generated file when used
+# --------------------------------------------------------------------------
+
+HELPERS = {
+    "UntiedConv1d": '''
+class UntiedConv1d(nn.Conv1d):
+    """Lasagne's untie_biases=True: one bias per filter and position."""
+
+    def __init__(self, *args, out_size, **kwargs):
+        super().__init__(*args, bias=False, **kwargs)
+        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
+                                                    *out_size))
+
+    def forward(self, x):
+        return super().forward(x) + self.untied_bias
+''',
+    "UntiedConv2d": '''
+class UntiedConv2d(nn.Conv2d):
+    """Lasagne's untie_biases=True: one bias per filter and position."""
+
+    def __init__(self, *args, out_size, **kwargs):
+        super().__init__(*args, bias=False, **kwargs)
+        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
+                                                    *out_size))
+
+    def forward(self, x):
+        return super().forward(x) + self.untied_bias
+''',
+    "UntiedConv3d": '''
+class UntiedConv3d(nn.Conv3d):
+    """Lasagne's untie_biases=True: one bias per filter and position."""
+
+    def __init__(self, *args, out_size, **kwargs):
+        super().__init__(*args, bias=False, **kwargs)
+        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
+                                                    *out_size))
+
+    def forward(self, x):
+        return super().forward(x) + self.untied_bias
+''',
+    "RMSPool": '''
+class RMSPool(nn.Module):
+    """Root-mean-square pooling: sqrt(mean of squares + epsilon)."""
+
+    def __init__(self, pool, epsilon):
+        super().__init__()
+        self.pool, self.epsilon = pool, epsilon
+
+    def forward(self, x):
+        return torch.sqrt(self.pool(x * x) + self.epsilon)
+''',
+    "FeaturePool": '''
+class FeaturePool(nn.Module):
+    """Lasagne's FeaturePoolLayer (maxout with 'amax'): reduces each group
+    of `size` consecutive units along `axis`."""
+
+    def __init__(self, size, axis, reduction):
+        super().__init__()
+        self.size, self.axis, self.reduction = size, axis, reduction
+
+    def forward(self, x):
+        groups = x.unflatten(self.axis, (-1, self.size))
+        return getattr(groups, self.reduction)(self.axis + 1)
+''',
+    "FeatureWTA": '''
+class FeatureWTA(nn.Module):
+    """Lasagne's FeatureWTALayer: in each group of `size` consecutive
+    units along `axis`, all but the (first) largest are set to zero."""
+
+    def __init__(self, size, axis):
+        super().__init__()
+        self.size, self.axis = size, axis
+
+    def forward(self, x):
+        groups = x.unflatten(self.axis, (-1, self.size))
+        winner = groups.argmax(self.axis + 1, keepdim=True)
+        mask = torch.zeros_like(groups).scatter_(self.axis + 1, winner, 1.0)
+        return (groups * mask).flatten(self.axis, self.axis + 1)
+''',
+    "LocalResponseNorm": '''
+class LocalResponseNorm(nn.Module):
+    """Lasagne's LocalResponseNormalization2DLayer: x / (k + alpha * sum
+    of x**2 over n neighbouring channels) ** beta.  Unlike
+    nn.LocalResponseNorm, alpha is not divided by n."""
+
+    def __init__(self, alpha, k, beta, n):
+        super().__init__()
+        self.alpha, self.k, self.beta, self.n = alpha, k, beta, n
+
+    def forward(self, x):
+        half, channels = self.n // 2, x.shape[1]
+        squares = F.pad(x * x, (0, 0, 0, 0, half, half))
+        total = sum(squares[:, i:i + channels] for i in range(self.n))
+        return x / (self.k + self.alpha * total) ** self.beta
+''',
+}
