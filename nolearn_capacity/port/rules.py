@@ -623,8 +623,10 @@ MERGES = {"mul": "torch.mul", "add": "torch.add", "sub": "torch.sub",
 @register_port_rule("ElemwiseMergeLayer")
 def elemwise_merge(view):
     f = view.option("merge_function")
-    name = f if isinstance(f, str) else (getattr(f, "name", None) or
-                                         getattr(f, "__name__", None))
+    # Theano's elementwise ops (T.mul) name their scalar op
+    name = f if isinstance(f, str) else (
+        getattr(getattr(f, "scalar_op", None), "name", None) or
+        getattr(f, "__name__", None))
     if isinstance(name, str):
         name = name.rsplit(".", 1)[-1]
     if name not in MERGES:
