@@ -181,17 +181,23 @@ PER_POSITION_HELPERS = ("FeaturePool", "FeatureWTA", "LocalResponseNorm")
 
 def run_compare(obj, port):
     """Geometry and parameter counts of the original vs the port."""
-    from ..adapters.torch import register_module_rule
     from ..compare import compare
-    net = port.module()
+    net = describe_helpers(port.module())
+    shapes = port.input_shapes
+    return compare(obj, net, "exact", None,
+                   shapes[0] if len(shapes) == 1 else shapes)
+
+
+def describe_helpers(net):
+    """Tell the torch adapter that the port's channel-only modules act on
+    each position alone; return ``net``."""
+    from ..adapters.torch import register_module_rule
     for module in net.modules():
         kind = type(module)
         if kind.__name__ in PER_POSITION_HELPERS and \
                 getattr(module, "axis", 1) == 1:
             register_module_rule(kind)(_per_position)
-    shapes = port.input_shapes
-    return compare(obj, net, "exact", None,
-                   shapes[0] if len(shapes) == 1 else shapes)
+    return net
 
 
 def _per_position(call, n_axes):
