@@ -489,8 +489,9 @@ def batch_norm(view):
     torch_class = "BatchNorm{}d".format(max(ndim - 2, 1))
     template, more = activation(view, default=None)
     return Piece(forward=_apply(template, "{m}({x})"),
-                 module="nn.{}({}, eps={!r}, affine={})".format(
-                     torch_class, channels, epsilon, affine),
+                 module="nn.{}({}, eps={!r}{})".format(
+                     torch_class, channels, epsilon,
+                     optional("affine", affine, True)),
                  params=params, convert=convert, helpers=more)
 
 
