@@ -16,6 +16,7 @@ Three layouts are understood:
   and a plain list of arrays, in the same order.
 """
 import io
+import os
 import pickle
 import warnings
 import zipfile
@@ -83,7 +84,7 @@ def safe_load(data):
 def read(source):
     """A weight file (path) or arrays -> a list of arrays or a dict
     {layer name: [arrays]}."""
-    if not isinstance(source, (str, bytes)) or isinstance(source, bytes):
+    if not isinstance(source, (str, os.PathLike)):
         return _values(source, "the weights given")
     try:
         with open(source, "rb") as f:
