@@ -234,6 +234,11 @@ def conv(view):
     if view.option("num_groups", 1) != 1:
         raise view.fail("num_groups={} is not ported".format(
             view.option("num_groups")))
+    convolution = getattr(view.option("convolution", None), "__name__",
+                          "conv")
+    if not convolution.startswith("conv"):
+        raise view.fail("convolution={} is not ported: only Theano's "
+                        "conv1d / conv2d".format(shown(convolution)))
     sizes = _ints(view.option("filter_size"), n)
     stride = _ints(view.option("stride", 1), n)
     widths = conv_padding(view.option("pad", 0), sizes)

@@ -24,7 +24,7 @@ import zipfile
 import numpy as np
 
 from ..errors import (BadArgumentError, UnsafePickleError, WeightsError,
-                      shown)
+                      clipped, printable, shown)
 
 
 #: (module, name) a weight pickle may load.  numpy moved its internals
@@ -52,9 +52,9 @@ class SafeUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) not in ALLOWED:
             raise UnsafePickleError(
-                "refused to load global {}.{}: a weight file may hold only "
+                "refused to load global {}: a weight file may hold only "
                 "numpy arrays and plain containers".format(
-                    shown(module), shown(name)))
+                    clipped(printable("{}.{}".format(module, name)))))
         if module.startswith("numpy"):
             import importlib
             numpy_module = module

@@ -6,7 +6,7 @@ import runpy
 import numpy as np
 import torch
 
-from nolearn_capacity import cli, targets
+from nolearn_capacity import cli
 
 SCRIPT = "legacy_examples/train_mnist_tutorial.py"
 
@@ -28,9 +28,11 @@ def test_trained_mnist_tutorial_port_predicts_the_same(tmp_path):
     module = tmp_path / "mnist_port.py"
     out = io.StringIO()
     status = cli.main(["port", SCRIPT + ":layers0", "-o", str(module),
-                       "--weights", str(params)], stdout=out)
+                       "--weights", str(params), "--check"], stdout=out)
     assert status == 0, out.getvalue()
     assert "122154 parameters" in out.getvalue()
+    assert "dense11: shape (2, 10)" in out.getvalue()
+    assert "check passed" in out.getvalue()
 
     port = runpy.run_path(str(module))
     model = port["Net"]()
