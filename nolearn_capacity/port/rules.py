@@ -91,6 +91,11 @@ class View(object):
             return getattr(self.layer, key)
         if key in self.options:
             return self.options[key]
+        return self.class_default(key, default)
+
+    def class_default(self, key, default=None):
+        """The default of ``key`` in the layer class's ``__init__`` (when
+        the class itself is known), else ``default``."""
         if self.cls is not None:
             try:
                 parameter = inspect.signature(self.cls.__init__).parameters[
@@ -128,7 +133,14 @@ ACTIVATIONS = {
 
 def activation(view, default="rectify"):
     """The layer's nonlinearity -> (template, helpers)."""
-    f = view.option("nonlinearity", default)
+    if getattr(view.layer, "class_lineage", None) is not None:
+        # a spec layer keeps no nonlinearity of its own (the spec adapter
+        # stores None for NonlinearityLayer): the argument given, else
+        # Lasagne's default
+        f = view.options["nonlinearity"] if "nonlinearity" in \
+            view.options else view.class_default("nonlinearity", default)
+    else:
+        f = view.option("nonlinearity", default)
     if f is None:
         return "{}", ()
     kind = type(f).__name__
@@ -283,6 +295,127 @@ def _flipped(value):
 
 def _transposed(value):
     return np.ascontiguousarray(value.T)
+
+
+@register_port_rule("TransposedConv2DLayer", "Deconv2DLayer")
+def transposed_conv(view):
+    """Lasagne 0.2: the gradient of a conv with respect to its input
+    (Theano's AbstractConv2d_gradInputs, ``filter_flip=not
+    flip_filters``), ``W`` of shape (inputs, filters, rows, cols) as
+    torch's ConvTranspose2d; ``crop='same'`` is Theano's 'half'."""
+    sizes = _ints(view.option("filter_size"), 2)
+    stride = _ints(view.option("stride", 1), 2)
+    crop = view.option("crop", 0)
+    crops = {"valid": (0, 0), "full": tuple(k - 1 for k in sizes),
+             "same": tuple(k // 2 for k in sizes)}.get(crop) \
+        if isinstance(crop, str) else _ints(crop, 2)
+    channels, filters = view.in_shape[1], int(view.option("num_filters"))
+    natural = tuple((i - 1) * s - 2 * c + k for i, s, c, k in zip(
+        view.in_shape[2:], stride, crops, sizes))
+    extra = tuple(o - n for o, n in zip(view.out_shape[2:], natural))
+    if any(e < 0 or e >= s for e, s in zip(extra, stride)):
+        raise view.fail("output_size {} cannot be reached by torch's "
+                        "output_padding".format(view.out_shape[2:]))
+    untied = bool(view.option("untie_biases", False)) and view.has_bias()
+    arguments = "{}, {}, {}".format(channels, filters, compact(sizes)) + \
+        optional("stride", stride, 1) + optional("padding", crops, 0) + \
+        optional("output_padding", extra, 0)
+    if untied:
+        module = "UntiedConvTranspose2d({}, out_size={})".format(
+            arguments, view.out_shape[2:])
+        helpers = ("UntiedConvTranspose2d",)
+    else:
+        module = "nn.ConvTranspose2d({}{})".format(arguments, optional(
+            "bias", view.has_bias(), True))
+        helpers = ()
+    flip = not bool(view.option("flip_filters", False))
+    template, more = activation(view)
+    params = [("W", (channels, filters) + sizes)]
+    convert = {"W": ("weight", _flipped if flip else _same)}
+    if view.has_bias():
+        params.append(("b", (filters,) + (view.out_shape[2:] if untied
+                                          else ())))
+        convert["b"] = ("untied_bias" if untied else "bias", _same)
+    return Piece(forward=_apply(template, "{m}({x})"), module=module,
+                 params=params, convert=convert, helpers=helpers + more)
+
+
+@register_port_rule("DilatedConv2DLayer")
+def dilated_conv(view):
+    """Lasagne 0.2: a dilated correlation (computed as Theano's
+    AbstractConv2d_gradWeights), ``W`` of shape (inputs, filters, rows,
+    cols): swapped to torch's (filters, inputs, ...), not flipped."""
+    if view.option("flip_filters", False):
+        raise view.fail("flip_filters=True is not ported (Lasagne refuses "
+                        "it too)")
+    sizes = _ints(view.option("filter_size"), 2)
+    dilation = _ints(view.option("dilation", 1), 2)
+    channels, filters = view.in_shape[1], int(view.option("num_filters"))
+    if bool(view.option("untie_biases", False)) and view.has_bias():
+        raise view.fail("untie_biases=True is not ported for dilated convs")
+    template, more = activation(view)
+    params = [("W", (channels, filters) + sizes)]
+    convert = {"W": ("weight", lambda w: np.ascontiguousarray(
+        w.transpose(1, 0, 2, 3)))}
+    if view.has_bias():
+        params.append(("b", (filters,)))
+        convert["b"] = ("bias", _same)
+    return Piece(forward=_apply(template, "{m}({x})"),
+                 module="nn.Conv2d({}, {}, {}{}{})".format(
+                     channels, filters, compact(sizes),
+                     optional("dilation", dilation, 1),
+                     optional("bias", view.has_bias(), True)),
+                 params=params, convert=convert, helpers=more)
+
+
+@register_port_rule("Upscale1DLayer", "Upscale2DLayer", "Upscale3DLayer")
+def upscale(view):
+    n = len(view.in_shape) - 2
+    factor = _ints(view.option("scale_factor"), n)
+    if view.option("mode", "repeat") != "repeat":
+        raise view.fail("mode={} is not ported (only 'repeat')".format(
+            shown(view.option("mode"))))
+    # repeating each unit f times is nearest-neighbour upsampling by f
+    return Piece(forward="{m}({x})", module="nn.Upsample(scale_factor={!r}, "
+                 "mode='nearest')".format(
+                     tuple(float(f) for f in factor)))
+
+
+#: class -> (Lasagne's parameter, helper module)
+BROADCAST_CLASSES = {"BiasLayer": ("b", "Bias"),
+                     "ScaleLayer": ("scales", "Scale"),
+                     "ParametricRectifierLayer": ("alpha",
+                                                  "ParametricRectifier")}
+
+
+@register_port_rule(*BROADCAST_CLASSES)
+def broadcast_param(view):
+    """A parameter with one value per position of the axes not in
+    ``shared_axes``: torch's copy has size 1 on the shared ones."""
+    name = next(n for n in view.names if n in BROADCAST_CLASSES)
+    param, helper = BROADCAST_CLASSES[name]
+    ndim = len(view.in_shape)
+    shared = view.option("shared_axes", "auto")
+    if shared == "auto":
+        shared = (0,) + tuple(range(2, ndim))
+    elif shared == "all":
+        shared = tuple(range(ndim))
+    shared = tuple(a % ndim for a in _ints(shared, 1)) if isinstance(
+        shared, numbers.Integral) else tuple(a % ndim for a in shared)
+    if 0 not in shared:
+        raise view.fail("a parameter per example (axis 0 not in "
+                        "shared_axes) is not ported")
+    if name == "BiasLayer" and not view.has_bias():
+        return Piece(forward="{x}")
+    kept = tuple(view.in_shape[a] for a in range(ndim) if a not in shared)
+    torch_shape = tuple(1 if a in shared else view.in_shape[a]
+                        for a in range(1, ndim))
+    return Piece(forward="{m}({x})",
+                 module="{}({})".format(helper, torch_shape),
+                 params=[(param, kept)],
+                 convert={param: (param, lambda v: np.ascontiguousarray(
+                     v.reshape(torch_shape)))},
+                 helpers=(helper,))
 
 
 @register_port_rule("NINLayer")
@@ -648,43 +781,53 @@ def elemwise_merge(view):
 # Custom modules, copied into the generated file when used
 # --------------------------------------------------------------------------
 
+def _untied(base):
+    return '''
+class Untied{0}(nn.{0}):
+    """Lasagne's untie_biases=True: one bias per filter and position."""
+
+    def __init__(self, *args, out_size, **kwargs):
+        super().__init__(*args, bias=False, **kwargs)
+        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
+                                                    *out_size))
+
+    def forward(self, x):
+        return super().forward(x) + self.untied_bias
+'''.format(base)
+
+
+def _broadcast_param(name, operation, doc):
+    return '''
+class {0}(nn.Module):
+    """{2}"""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.{1} = nn.Parameter(torch.zeros(shape))
+
+    def forward(self, x):
+        return {3}
+'''.format(name, operation[0], doc, operation[1])
+
+
 HELPERS = {
-    "UntiedConv1d": '''
-class UntiedConv1d(nn.Conv1d):
-    """Lasagne's untie_biases=True: one bias per filter and position."""
-
-    def __init__(self, *args, out_size, **kwargs):
-        super().__init__(*args, bias=False, **kwargs)
-        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
-                                                    *out_size))
-
-    def forward(self, x):
-        return super().forward(x) + self.untied_bias
-''',
-    "UntiedConv2d": '''
-class UntiedConv2d(nn.Conv2d):
-    """Lasagne's untie_biases=True: one bias per filter and position."""
-
-    def __init__(self, *args, out_size, **kwargs):
-        super().__init__(*args, bias=False, **kwargs)
-        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
-                                                    *out_size))
-
-    def forward(self, x):
-        return super().forward(x) + self.untied_bias
-''',
-    "UntiedConv3d": '''
-class UntiedConv3d(nn.Conv3d):
-    """Lasagne's untie_biases=True: one bias per filter and position."""
-
-    def __init__(self, *args, out_size, **kwargs):
-        super().__init__(*args, bias=False, **kwargs)
-        self.untied_bias = nn.Parameter(torch.zeros(self.out_channels,
-                                                    *out_size))
-
-    def forward(self, x):
-        return super().forward(x) + self.untied_bias
-''',
+    "UntiedConv1d": _untied("Conv1d"),
+    "UntiedConv2d": _untied("Conv2d"),
+    "UntiedConv3d": _untied("Conv3d"),
+    "UntiedConvTranspose2d": _untied("ConvTranspose2d"),
+    "Bias": _broadcast_param(
+        "Bias", ("b", "x + self.b"),
+        "Lasagne's BiasLayer: a learnt bias per position of the axes it is\n"
+        "    not shared over."),
+    "Scale": _broadcast_param(
+        "Scale", ("scales", "x * self.scales"),
+        "Lasagne's ScaleLayer: a learnt scale per position of the axes it\n"
+        "    is not shared over."),
+    "ParametricRectifier": _broadcast_param(
+        "ParametricRectifier",
+        ("alpha", "torch.where(x > 0, x, self.alpha * x)"),
+        "Lasagne's ParametricRectifierLayer: a learnt leakiness per\n"
+        "    position of the axes it is not shared over."),
     "RMSPool": '''
 class RMSPool(nn.Module):
     """Root-mean-square pooling: sqrt(mean of squares + epsilon)."""
