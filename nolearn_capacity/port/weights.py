@@ -51,10 +51,16 @@ class SafeUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         if (module, name) not in ALLOWED:
+            hint = ""
+            if module.split(".")[0] in ("nolearn", "lasagne", "theano"):
+                # a pickled net or GPU array, as many 2015 scripts saved
+                hint = ("; a pickled net: load it in the legacy runtime "
+                        "(compat.enable()) if you trust it, then port it or "
+                        "its save_params_to file")
             raise UnsafePickleError(
                 "refused to load global {}: a weight file may hold only "
-                "numpy arrays and plain containers".format(
-                    clipped(printable("{}.{}".format(module, name)))))
+                "numpy arrays and plain containers{}".format(
+                    clipped(printable("{}.{}".format(module, name))), hint))
         if module.startswith("numpy"):
             import importlib
             numpy_module = module

@@ -3,6 +3,7 @@ import collections
 import os
 import pickle
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +198,20 @@ def test_a_subclass_that_computes_something_else_needs_its_own_rule():
     with pytest.raises(UnsupportedLayerError) as error:
         to_torch(net)
     assert "register_port_rule('Doubled')" in str(error.value)
+
+
+def test_a_pickled_neural_net_is_refused_with_a_hint(tmp_path):
+    """Nouri's tutorial pickled the whole NeuralNet: that runs code on
+    loading, so it is refused, with what to do instead."""
+    from nolearn_capacity import targets
+    script = Path(__file__).resolve().parents[2] / "legacy_examples" / \
+        "facial_keypoints.py"
+    net = targets.load(str(script) + ":net")
+    path = tmp_path / "net3.pickle"
+    with open(path, "wb") as f:
+        pickle.dump(net, f, -1)
+    with pytest.raises(UnsafePickleError) as error:
+        weights.read(str(path))
+    message = str(error.value)
+    assert "nolearn.lasagne.base.NeuralNet" in message
+    assert "save_params_to" in message
