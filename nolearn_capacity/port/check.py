@@ -99,18 +99,22 @@ def perturbed_values(layers, seed=0):
 def theano_outputs(layers, steps, values, inputs):
     import lasagne
     import theano
-    for layer, arrays in zip(layers, values):
-        for p, v in zip(layer.get_params(), arrays):
+    params = [p for layer in layers for p in layer.get_params()]
+    # the net is the user's: its values are put back afterwards
+    kept = [p.get_value() for p in params]
+    try:
+        for p, v in zip(params, [v for arrays in values for v in arrays]):
             p.set_value(v)
-    used = {i for s in steps for i in s.inputs}
-    outs = [layers[i] for i in range(len(steps)) if i not in used]
-    ins = [layers[i] for i, s in enumerate(steps) if not s.inputs]
-    expressions = lasagne.layers.get_output(outs, deterministic=True)
-    f = theano.function([l.input_var for l in ins], expressions,
-                        on_unused_input="ignore")
-    return [np.asarray(o) for o in f(*inputs)], [layers[i].name for i in
-                                                 range(len(steps))
-                                                 if i not in used]
+        used = {i for s in steps for i in s.inputs}
+        outs = [layers[i] for i in range(len(steps)) if i not in used]
+        ins = [layers[i] for i, s in enumerate(steps) if not s.inputs]
+        expressions = lasagne.layers.get_output(outs, deterministic=True)
+        f = theano.function([l.input_var for l in ins], expressions,
+                            on_unused_input="ignore")
+        return [np.asarray(o) for o in f(*inputs)], [l.name for l in outs]
+    finally:
+        for p, v in zip(params, kept):
+            p.set_value(v)
 
 
 def torch_outputs(port, inputs):

@@ -12,7 +12,7 @@ import theano.tensor as T
 from hypothesis import given, settings, strategies as st
 from lasagne.layers import corrmm, cuda_convnet, dnn
 
-from nolearn_capacity.port import check
+from nolearn_capacity.port import check, to_torch
 from netcheck import assert_port_matches
 
 SETTINGS = settings(max_examples=12, deadline=None)
@@ -212,7 +212,6 @@ def test_flip_filters_turns_the_kernel():
     w = np.arange(6, dtype=np.float32).reshape(1, 1, 2, 3)
     true_conv.W.set_value(w)
     correlation.W.set_value(w)
-    from nolearn_capacity.port import to_torch
     for layer, expected in ((true_conv, w[:, :, ::-1, ::-1]),
                             (correlation, w)):
         port = to_torch([layer])
@@ -248,3 +247,13 @@ def test_embedding():
     got = port.module()(torch.from_numpy(batch)).detach().numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert "nn.Embedding(10, 3)" in port.source
+
+
+def test_check_leaves_a_live_net_as_it_was():
+    net = L.DenseLayer(L.InputLayer((None, 3)), 2)
+    before = [p.get_value().copy() for p in net.get_params()]
+    port = to_torch([net])
+    text, passed = check.run_check([net], port, weights_given=False)
+    assert passed, text
+    for p, value in zip(net.get_params(), before):
+        np.testing.assert_array_equal(p.get_value(), value)
