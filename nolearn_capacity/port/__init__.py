@@ -25,7 +25,7 @@ import re
 from ..adapters import lasagne as lasagne_adapter
 from ..adapters import spec as spec_adapter
 from ..adapters import is_torch_module
-from ..errors import NotANetworkError, UnsupportedLayerError, describe_layer
+from ..errors import NotANetworkError, UnsupportedLayerError
 from .rules import HELPERS, PORT_RULES, Piece, View, register_port_rule
 
 __all__ = ["to_torch", "Port", "Piece", "register_port_rule"]
@@ -67,8 +67,8 @@ def layers_of(obj):
             obj, "initialize_layers") and spec_adapter.is_spec_list(
             getattr(obj, "layers", None)):
         specs = obj.layers
-        keywords = {k: getattr(obj, k) for k in getattr(obj, "_kwarg_keys",
-                                                         ())}
+        keywords = {k: getattr(obj, k)
+                    for k in getattr(obj, "_kwarg_keys", ())}
     elif spec_adapter.is_spec_list(obj):
         specs = obj
     if specs is not None:

@@ -109,9 +109,10 @@ def theano_outputs(layers, steps, values, inputs):
         outs = [layers[i] for i in range(len(steps)) if i not in used]
         ins = [layers[i] for i, s in enumerate(steps) if not s.inputs]
         expressions = lasagne.layers.get_output(outs, deterministic=True)
-        f = theano.function([l.input_var for l in ins], expressions,
+        f = theano.function([layer.input_var for layer in ins], expressions,
                             on_unused_input="ignore")
-        return [np.asarray(o) for o in f(*inputs)], [l.name for l in outs]
+        return ([np.asarray(o) for o in f(*inputs)],
+                [layer.name for layer in outs])
     finally:
         for p, v in zip(params, kept):
             p.set_value(v)

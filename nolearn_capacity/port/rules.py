@@ -516,8 +516,8 @@ def _pool_module(view, n, sizes, stride, pad, ceil, mode):
     source = "nn.{}{}d({}".format(POOL_MODES[mode], n, compact(sizes))
     if tuple(stride) != tuple(sizes):
         source += ", stride={!r}".format(compact(stride))
-    source += optional("padding", pad, 0) + optional("ceil_mode", ceil,
-                                                      False)
+    source += optional("padding", pad, 0)
+    source += optional("ceil_mode", ceil, False)
     if mode != "max":
         source += optional("count_include_pad", mode == "average_inc_pad",
                            True)
@@ -603,9 +603,10 @@ def local_response_norm(view):
 def batch_norm(view):
     ndim = len(view.in_shape)
     axes = view.option("axes", "auto")
-    if axes != "auto" and tuple(sorted(_ints(axes, 1) if isinstance(
-            axes, numbers.Integral) else axes)) != (0,) + tuple(range(2,
-                                                                   ndim)):
+    per_channel = (0,) + tuple(range(2, ndim))
+    if axes != "auto" and tuple(sorted(
+            _ints(axes, 1) if isinstance(axes, numbers.Integral) else axes)
+            ) != per_channel:
         raise view.fail("axes={} is not ported: only per-channel "
                         "normalisation (axes='auto')".format(shown(axes)))
     channels = view.in_shape[1]

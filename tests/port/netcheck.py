@@ -1,6 +1,4 @@
 """Theano's deterministic output of real Lasagne layers vs their port."""
-import numpy as np
-
 from nolearn_capacity.port import check, to_torch
 
 
