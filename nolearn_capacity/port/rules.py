@@ -736,13 +736,19 @@ def slice_layer(view):
 @register_port_rule("ConcatLayer")
 def concat(view):
     axis = int(view.option("axis", 1))
-    if view.option("cropping", None) is not None:
-        raise view.fail("cropping is not ported")
+    _no_cropping(view)
     return Piece(forward="torch.cat([{{inputs}}], dim={})".format(axis))
+
+
+def _no_cropping(view):
+    if view.option("cropping", None) is not None:
+        raise view.fail("cropping={} is not ported".format(
+            shown(view.option("cropping"))))
 
 
 @register_port_rule("ElemwiseSumLayer")
 def elemwise_sum(view):
+    _no_cropping(view)
     coeffs = view.option("coeffs", 1)
     count = len(view.in_shapes)
     if isinstance(coeffs, numbers.Number):
@@ -762,6 +768,7 @@ MERGES = {"mul": "torch.mul", "add": "torch.add", "sub": "torch.sub",
 
 @register_port_rule("ElemwiseMergeLayer")
 def elemwise_merge(view):
+    _no_cropping(view)
     f = view.option("merge_function")
     # Theano's elementwise ops (T.mul) name their scalar op
     name = f if isinstance(f, str) else (

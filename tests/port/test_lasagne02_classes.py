@@ -47,6 +47,29 @@ def test_dense_num_leading_axes():
     np.testing.assert_allclose(run(port, x), expected, rtol=1e-5, atol=1e-5)
 
 
+def test_elu_and_softplus():
+    x = np.linspace(-30, 30, 12, dtype=np.float32).reshape(2, 6)
+    for name, formula in (("elu", lambda v: np.where(v > 0, v, np.expm1(v))),
+                          ("softplus", lambda v: np.log1p(np.exp(v)))):
+        spec = [("InputLayer", {"shape": (None, 6)}),
+                ("NonlinearityLayer", {"nonlinearity": name})]
+        np.testing.assert_allclose(run(to_torch(spec), x), formula(
+            x.astype(np.float64)), rtol=1e-6, atol=1e-6)
+
+
+def test_merge_cropping_is_refused_by_name():
+    import pytest
+    from nolearn_capacity.errors import UnsupportedLayerError
+    spec = [("InputLayer", {"name": "a", "shape": (None, 1, 4, 4)}),
+            ("InputLayer", {"name": "b", "shape": (None, 1, 5, 5)}),
+            ("ElemwiseSumLayer", {"name": "s", "incomings": ["a", "b"],
+                                  "cropping": [None, None, "center",
+                                               "center"]})]
+    with pytest.raises(UnsupportedLayerError) as error:
+        to_torch(spec)
+    assert "layer 's' (#2, ElemwiseSumLayer): cropping=" in str(error.value)
+
+
 def test_scaled_tanh_and_selu_by_name():
     scaled = type("ScaledTanH", (), {"scale_in": 0.5, "scale_out": 2.0})()
     selu = type("SELU", (), {"scale": 1.5, "scale_neg": 2.0})()

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from nolearn_capacity import cli
+from nolearn_capacity.port import to_torch
 
 SCRIPT = "legacy_examples/train_mnist_tutorial.py"
 
@@ -43,3 +44,9 @@ def test_trained_mnist_tutorial_port_predicts_the_same(tmp_path):
     expected = net.predict_proba(X[:50])
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
     assert (got.argmax(1) == net.predict(X[:50])).all()
+
+    # the live net, in Python: the same weights without a file
+    live = to_torch(net).module()
+    with torch.no_grad():
+        np.testing.assert_allclose(live(torch.from_numpy(X[:50])).numpy(),
+                                   expected, rtol=1e-4, atol=1e-6)
