@@ -34,6 +34,22 @@ __all__ = ["to_torch", "Port", "Piece", "register_port_rule"]
 RESERVED = {"self", "torch", "nn", "F", "Net", "model", "INPUT_SHAPE",
             "INPUT_SHAPES"}
 
+#: nn.Module's public attributes (torch 2.13): a submodule named
+#: ``forward`` or ``training`` would replace them.  Names starting with an
+#: underscore are prefixed too (the private ones).
+MODULE_ATTRIBUTES = frozenset("""
+T_destination add_module apply bfloat16 buffers call_super_init children
+compile cpu cuda double dump_patches eval extra_repr float forward
+get_buffer get_extra_state get_parameter get_submodule half ipu
+load_state_dict modules mtia named_buffers named_children named_modules
+named_parameters parameters register_backward_hook register_buffer
+register_forward_hook register_forward_pre_hook register_full_backward_hook
+register_full_backward_pre_hook register_load_state_dict_post_hook
+register_load_state_dict_pre_hook register_module register_parameter
+register_state_dict_post_hook register_state_dict_pre_hook requires_grad_
+set_extra_state set_submodule share_memory state_dict to to_empty train
+training type xpu zero_grad""".split())
+
 
 def _parents(layer):
     many = getattr(layer, "input_layers", None)
@@ -102,7 +118,8 @@ def rule_names(layer, cls):
 def identifier(name, index, taken):
     """A layer name as a Python identifier, unique among ``taken``."""
     text = re.sub(r"\W", "_", name or "") or "layer{}".format(index)
-    if text[0].isdigit() or keyword.iskeyword(text) or text in RESERVED:
+    if text[0].isdigit() or text[0] == "_" or keyword.iskeyword(text) or \
+            text in RESERVED or text in MODULE_ATTRIBUTES:
         text = "layer_" + text
     candidate, n = text, 2
     while candidate in taken:

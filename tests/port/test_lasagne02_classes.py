@@ -193,3 +193,19 @@ def test_spec_nonlinearity_layer_defaults_to_rectify():
     spec = [("InputLayer", {"shape": (None, 4)}), ("NonlinearityLayer", {})]
     x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
     np.testing.assert_array_equal(run(to_torch(spec), x), np.maximum(x, 0))
+
+
+def test_layer_names_that_are_not_identifiers_or_clash():
+    names = ["input", "forward", "training", "1st conv", "class", "x.y",
+             "_modules", "x_y"]
+    spec = [("InputLayer", {"name": names[0], "shape": (None, 2)})] + [
+        ("DenseLayer", {"name": n, "num_units": 2}) for n in names[1:]]
+    port = to_torch(spec)
+    idents = [s.ident for s in port.steps]
+    assert idents == ["input", "layer_forward", "layer_training",
+                      "layer_1st_conv", "layer_class", "x_y",
+                      "layer__modules", "x_y_2"]
+    net = port.module()
+    assert net.training is False    # eval() still works
+    out = net(torch.ones(3, 2))
+    assert out.shape == (3, 2)
