@@ -240,9 +240,7 @@ def _pad_source(widths, value=None):
 @register_port_rule(*CONV_CLASSES)
 def conv(view):
     n, flips = CONV_CLASSES[_conv_class(view)]
-    if view.option("dimshuffle", True) is False:
-        raise view.fail("cuda-convnet's c01b layout (dimshuffle=False) is "
-                        "not ported; use dimshuffle=True")
+    c01b = _c01b(view)
     if view.option("num_groups", 1) != 1:
         raise view.fail("num_groups={} is not ported".format(
             view.option("num_groups")))
@@ -254,7 +252,9 @@ def conv(view):
     sizes = _ints(view.option("filter_size"), n)
     stride = _ints(view.option("stride", 1), n)
     widths = conv_padding(view.option("pad", 0), sizes)
-    channels, filters = view.in_shape[1], int(view.option("num_filters"))
+    in_shape, out_shape = _bc01(view.in_shape, c01b), _bc01(
+        view.out_shape, c01b)
+    channels, filters = in_shape[1], int(view.option("num_filters"))
     flip = bool(view.option("flip_filters", flips))
     symmetric = all(a == b for a, b in widths)
     padding = tuple(a for a, _ in widths) if symmetric else (0,) * n
@@ -265,22 +265,49 @@ def conv(view):
     helpers = ()
     if untied:
         module = "Untied{}({}, out_size={})".format(
-            torch_class, arguments, view.out_shape[2:])
+            torch_class, arguments, out_shape[2:])
         helpers = ("Untied" + torch_class,)
     else:
         module = "nn.{}({}{})".format(torch_class, arguments, optional(
             "bias", view.has_bias(), True))
-    x = "{x}" if symmetric else _pad_source(widths)
+    x = "{x}.permute(3, 0, 1, 2)" if c01b else "{x}"
+    if not symmetric:
+        x = _pad_source(widths).replace("{x}", x)
     template, more = activation(view)
+    forward = _apply(template, "{{m}}({})".format(x))
+    change = _flipped if flip else _same
     params = [("W", (filters, channels) + sizes)]
-    convert = {"W": ("weight", _flipped if flip else _same)}
+    if c01b:
+        # cuda-convnet's own layout: (channels, rows, cols, filters)
+        forward = "({}).permute(1, 2, 3, 0)".format(forward)
+        params = [("W", (channels,) + sizes + (filters,))]
+        change = _from_c01b_flipped if flip else _from_c01b
+    convert = {"W": ("weight", change)}
     if view.has_bias():
-        params.append(("b", (filters,) + (view.out_shape[2:] if untied
+        params.append(("b", (filters,) + (out_shape[2:] if untied
                                           else ())))
         convert["b"] = ("untied_bias" if untied else "bias", _same)
-    return Piece(forward=_apply(template, "{{m}}({})".format(x)),
-                 module=module, params=params, convert=convert,
-                 helpers=helpers + more)
+    return Piece(forward=forward, module=module, params=params,
+                 convert=convert, helpers=helpers + more)
+
+
+def _c01b(view):
+    """cuda-convnet's layers with ``dimshuffle=False`` take and give
+    (channels, rows, cols, batch)."""
+    return "CCLayer" in view.names and view.option("dimshuffle",
+                                                   True) is False
+
+
+def _bc01(shape, c01b):
+    return (shape[3],) + tuple(shape[:3]) if c01b else tuple(shape)
+
+
+def _from_c01b(value):
+    return np.ascontiguousarray(value.transpose(3, 0, 1, 2))
+
+
+def _from_c01b_flipped(value):
+    return _flipped(_from_c01b(value))
 
 
 def _same(value):
@@ -500,8 +527,9 @@ def _pool_arguments(view, n):
         any(name.startswith("MaxPool") for name in view.names[:1]) \
         else view.option("mode", "max")
     if keep_partial:
+        spatial = _bc01(view.in_shape, _c01b(view))[2:]
         sizes = tuple(k if length is None else min(k, length)
-                      for k, length in zip(sizes, view.in_shape[2:]))
+                      for k, length in zip(sizes, spatial))
     for k, p in zip(sizes, pad):
         if p > k // 2:
             raise view.fail("pad {} is more than half the pool size {}: "
@@ -531,8 +559,21 @@ def _pool_module(view, n, sizes, stride, pad, ceil, mode):
 def pool(view):
     n = len(view.in_shape) - 2
     sizes, stride, pad, ceil, mode = _pool_arguments(view, n)
-    return Piece(forward="{m}({x})",
+    forward = "{m}({x})"
+    if _c01b(view):
+        forward = "{m}({x}.permute(3, 0, 1, 2)).permute(1, 2, 3, 0)"
+    return Piece(forward=forward,
                  module=_pool_module(view, n, sizes, stride, pad, ceil, mode))
+
+
+@register_port_rule("ShuffleBC01ToC01BLayer")
+def to_c01b(view):
+    return Piece(forward="{x}.permute(1, 2, 3, 0)")
+
+
+@register_port_rule("ShuffleC01BToBC01Layer")
+def to_bc01(view):
+    return Piece(forward="{x}.permute(3, 0, 1, 2)")
 
 
 @register_port_rule("RMSPoolLayer")

@@ -174,6 +174,27 @@ def test_merges_several_inputs_and_outputs(outputs, seed):
     assert "return main, side" in port.source
 
 
+@given(st.integers(1, 3), st.integers(2, 3), st.integers(1, 2),
+       st.integers(0, 1), st.booleans(), st.booleans(),
+       st.integers(0, 2 ** 16))
+@settings(max_examples=8, deadline=None)
+def test_cuda_convnet_c01b_layout(channels, k, stride, pad, flip, untie,
+                                  seed):
+    """cuda-convnet's dimshuffle=False: c01b activations between the
+    shuffle layers, W stored (channels, rows, cols, filters)."""
+    layer = L.InputLayer((None, channels, 7, 6))
+    layer = cuda_convnet.ShuffleBC01ToC01BLayer(layer)
+    layer = cuda_convnet.Conv2DCCLayer(layer, 16, k, stride=stride, pad=pad,
+                                       dimshuffle=False, flip_filters=flip,
+                                       untie_biases=untie)
+    layer = cuda_convnet.MaxPool2DCCLayer(layer, 3, stride=2,
+                                          dimshuffle=False)
+    layer = cuda_convnet.ShuffleC01BToBC01Layer(layer)
+    port = assert_port_matches([layer], seed)
+    (key,) = [k for k in port.params if k.endswith(".weight")]
+    assert port.params[key].shape == (16, channels, k, k)
+
+
 def test_every_lasagne_01_class_with_a_rule_is_generated():
     """The strategies above name every class that has a rule and that
     Lasagne 0.1 (with compat's GPU stand-ins) has."""
