@@ -278,3 +278,20 @@ def test_check_leaves_a_live_net_as_it_was():
     assert passed, text
     for p, value in zip(net.get_params(), before):
         np.testing.assert_array_equal(p.get_value(), value)
+
+
+@given(merge_nets())
+@settings(max_examples=6, deadline=None)
+def test_flat_weights_follow_lasagnes_order(outputs):
+    """np.savez(*get_all_param_values(outputs)) of a branched net with two
+    inputs and two outputs: read in Lasagne's order, the same state_dict
+    as the live values."""
+    flat = L.get_all_param_values(outputs)
+    rng = np.random.RandomState(0)
+    flat = [rng.standard_normal(v.shape).astype(v.dtype) for v in flat]
+    L.set_all_param_values(outputs, flat)
+    live = to_torch(outputs).params
+    from_file = to_torch(outputs, weights=flat).params
+    assert sorted(live) == sorted(from_file)
+    for key in live:
+        np.testing.assert_array_equal(live[key], from_file[key])
