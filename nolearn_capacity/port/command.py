@@ -47,11 +47,16 @@ def weights_path(module_path):
 def run(args, stdout):
     """Port, write, optionally check; return (text to print, status)."""
     from .. import targets
-    from ..cli import write_whole
     from . import to_torch
     if not args.module_path.endswith(".py"):
         raise BadArgumentError("-o {!r}: the module's name should end in "
                                ".py".format(args.module_path))
+    for path in (args.module_path, weights_path(args.module_path)):
+        for source in _files_read(args.target) + [args.weights]:
+            if source and _same_file(path, source):
+                raise BadArgumentError(
+                    "-o {!r} would overwrite {!r}, which is being read; "
+                    "choose another name".format(args.module_path, source))
     start = time.perf_counter()
     obj = targets.load(args.target)
     port = to_torch(obj, weights=args.weights, title=args.target)
@@ -59,7 +64,8 @@ def run(args, stdout):
     if args.weights:
         save_state_dict(port, weights_path(args.module_path))
         written.append(weights_path(args.module_path))
-    write_whole(args.module_path, port.source)
+    write_whole(args.module_path,
+                lambda f: f.write(port.source.encode("utf-8")))
     written.insert(0, args.module_path)
     lines = ["wrote {} ({} layers{}) in {:.2f} s".format(
         " and ".join(written), len(port.steps),
@@ -80,12 +86,31 @@ def run(args, stdout):
 
 
 def save_state_dict(port, path):
-    """``torch.save`` through a temporary file: never half a file."""
+    """``torch.save`` the weights, whole or not at all."""
     import torch
+    write_whole(path, lambda f: torch.save(port.state_dict(), f))
+
+
+def write_whole(path, write):
+    """``write(binary file)`` into a temporary file beside ``path``, then
+    rename: never half a file."""
     tmp = "{}.tmp{}".format(path, os.getpid())
     try:
-        torch.save(port.state_dict(), tmp)
+        with open(tmp, "wb") as f:
+            write(f)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _files_read(target):
+    path, sep, _ = target.rpartition(":")
+    return [path] if sep and path.endswith(".py") else [target]
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)

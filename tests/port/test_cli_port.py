@@ -59,6 +59,22 @@ def test_usage_errors_exit_2(tmp_path):
     assert cli(SPEC, "-o", "x.py", "--to", "keras").returncode == 2
 
 
+def test_the_net_being_read_is_never_overwritten(tmp_path):
+    script = tmp_path / "net.py"
+    script.write_text("layers = [('InputLayer', {'shape': (None, 3)}), "
+                      "('DenseLayer', {'num_units': 2})]\n")
+    result = cli(str(script) + ":layers", "-o", str(script))
+    assert result.returncode == 1
+    assert "would overwrite" in result.stderr
+    assert script.read_text().startswith("layers = ")
+    weights = tmp_path / "model.pt"
+    np.savez(tmp_path / "w.npz", np.zeros((3, 2)), np.zeros(2))
+    (tmp_path / "w.npz").rename(weights)
+    result = cli(str(script) + ":layers", "-o", str(tmp_path / "model.py"),
+                 "--weights", str(weights))
+    assert result.returncode == 1 and "would overwrite" in result.stderr
+
+
 def test_a_module_name_without_py_is_refused(tmp_path):
     result = cli(SPEC, "-o", str(tmp_path / "model.txt"))
     assert result.returncode == 1
