@@ -217,6 +217,11 @@ def main(argv=None, stdout=None):
         p, job = compare_parser(), run_compare
         args = p.parse_args(argv[1:])
         inputs = files_read(args.a) + files_read(args.b)
+    elif argv[:1] == ["port"]:
+        from .port import command
+        p, job = command.parser(PROG, ArgumentParser), command.run
+        args = p.parse_args(argv[1:])
+        inputs = files_read(args.target)
     else:
         p, job = parser(), run
         args = p.parse_args(argv)

@@ -67,6 +67,15 @@ def missing_dependency(module, purpose):
                                   .format(purpose, shown(top), hint))
 
 
+class WeightsError(CapacityError, ValueError):
+    """A weight file cannot be read or does not fit the net."""
+
+
+class UnsafePickleError(WeightsError):
+    """A weight pickle asks for a global other than numpy arrays, dtypes
+    and plain containers."""
+
+
 #: At most this many characters of a value received are echoed in a
 #: message: a 10**6-element list or a megabyte name stays one short line.
 MAX_SHOWN = 80
