@@ -27,13 +27,13 @@ def plot(report, path):
         from matplotlib.figure import Figure
     except ImportError:
         raise missing_dependency("matplotlib", "plotting") from None
-    from .render import _axis_columns
+    from .render import axis_names
 
     rows = [r for r in report.rows if r.capacity]
     depth = [r.index for r in rows]
     fig = Figure(figsize=(max(6, len(rows) * .5), 6))
     cap_ax, cov_ax = fig.subplots(2, 1, sharex=True)
-    for i, axis in enumerate(_axis_columns(report)):
+    for i, axis in enumerate(axis_names(report)):
         cap_ax.plot(depth, [r.capacity[i] for r in rows], marker="o",
                     label="capacity " + axis)
         cov_ax.plot(depth, [r.coverage[i] for r in rows], marker="o",

@@ -349,7 +349,8 @@ def markdown(report, color=False):
     return "{}\n{}\n".format(table, notes) if notes else table + "\n"
 
 
-def _axis_columns(report):
+def axis_names(report):
+    """The axis letters of a report's per-axis columns (Y, X for 2D)."""
     n = max([len(r.capacity) for r in report.rows] + [0])
     return AXIS_NAMES.get(n, ())
 
@@ -366,7 +367,7 @@ def csv(report, color=False):
     exact names are in the JSON."""
     import csv as csv_module
     import io
-    axes = _axis_columns(report)
+    axes = axis_names(report)
     header = ["index", "name", "class", "size", "params", "input"]
     header += ["{}_{}".format(f, a.lower()) for f in AXIS_FIELDS for a in axes]
     header += ["flags"]

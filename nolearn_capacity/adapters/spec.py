@@ -1056,7 +1056,7 @@ def _pair(item, index):
     return second, None, first
 
 
-def _normalise(item, index, keywords):
+def normalise(item, index, keywords):
     """One list item -> (class lineage, kwargs) with nolearn's naming and
     the ``<name>_<argument>`` keywords merged in."""
     factory, arguments, name = _pair(item, index)
@@ -1144,7 +1144,7 @@ def build(specs, **keywords):
     merged = dict(keywords, **more)    # more_params wins, as in nolearn
     layers, by_name = [], {}
     for index, item in enumerate(specs):
-        lineage, kw = _normalise(item, index, merged)
+        lineage, kw = normalise(item, index, merged)
         name = kw.pop("name")
         where = describe_layer(name, index, lineage[0])
         if name in by_name:

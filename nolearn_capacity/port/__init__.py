@@ -64,7 +64,7 @@ def _spec_options(specs, keywords):
     given) -- what spec layers do not keep (nonlinearity, W, b, ...)."""
     result = []
     for index, item in enumerate(specs):
-        _, kw = spec_adapter._normalise(item, index, keywords)
+        _, kw = spec_adapter.normalise(item, index, keywords)
         factory = item[0] if isinstance(item[1], dict) else item[1]
         result.append((kw, factory if isinstance(factory, type) else None))
     return result
