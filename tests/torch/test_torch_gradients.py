@@ -32,6 +32,7 @@ import torch.fx  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 
 import nolearn_capacity  # noqa: E402
 from nolearn_capacity import core  # noqa: E402
@@ -464,7 +465,7 @@ MAX_SIZE = {1: 4000, 2: 320}
 MAX_PERIOD = 27
 
 
-@settings(max_examples=500, deadline=None,
+@settings(max_examples=examples(500),
           suppress_health_check=[HealthCheck.too_slow,
                                  HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])
