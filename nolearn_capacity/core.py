@@ -640,7 +640,10 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
     if len(img) != 2 or any(v is None or v <= 0 for v in img):
         raise BadShapeError(
             "{}: legacy mode needs a 2D image with a fixed size, got output "
-            "shape {}".format(layer_id(layers[0], 0), layers[0].output_shape))
+            "shape {}{}".format(
+                layer_id(layers[0], 0), layers[0].output_shape,
+                "" if len(img) == 2 else "; exact mode (mode='exact', "
+                "--mode exact) handles any number of axes"))
     real_filter, field = legacy_filters_and_fields(layers, img)
     capacity, coverage = legacy_capacity_coverage(real_filter, field, img)
     rows = []
