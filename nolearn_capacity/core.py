@@ -187,6 +187,10 @@ class UnitState:
 #: Longest period of unit patterns tracked exactly (transposed strides
 #: multiply it); past it, fields follow the uniform formulas.
 MAX_PERIOD = 4096
+#: Most span look-ups one layer may spend on tracking (a unit looks up at
+#: most two per phase of its input, whatever its kernel); past it, the
+#: uniform formulas, so that no layer takes more than about a second.
+MAX_LOOKUPS = 2 ** 18
 
 
 def _span_of(state, unit):
@@ -267,6 +271,8 @@ def _window(prev, kernel, stride, pad, dilation, learns):
         return _exact(state, None, 0)
     # unit u reads units u * stride + dilation * m - pad of its input
     period = len(prev.spans) // math.gcd(len(prev.spans), stride)
+    if period * min(kernel, len(prev.spans)) > MAX_LOOKUPS:
+        return _exact(state, None, 0)
     spans = [_progression_union(prev, u * stride - pad, dilation, kernel)
              for u in range(period)]
     return _exact(state, spans,
@@ -312,7 +318,8 @@ def _transposed(prev, kernel, stride, crop, dilation, learns):
         start=prev.start + (crop - (extent - 1) / 2.) / stride * prev.jump,
         real_filter=growth_max + prev.jump if learns else prev.real_filter)
     if not _tracked(prev, kernel, stride, crop, dilation) or \
-            len(prev.spans) * stride > MAX_PERIOD:
+            len(prev.spans) * stride > MAX_PERIOD or len(prev.spans) * \
+            stride * min(kernel, len(prev.spans)) > MAX_LOOKUPS:
         return _exact(state, None, 0)
     # one period of the input's units makes stride times as many outputs;
     # the taps of a phase read every (dilation / g)-th input unit, backwards

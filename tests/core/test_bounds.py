@@ -203,3 +203,18 @@ def test_legacy_on_a_1d_net_points_to_exact_mode():
     with pytest.raises(BadShapeError, match=r"--mode exact"):
         analyze(net, mode="legacy")
     assert analyze(net).rows[1].field == (3,)
+
+
+def test_long_periods_with_huge_kernels_stay_bounded():
+    # 4096 phases (one pixel, then 4095 empty units) under a window of
+    # 10**6 taps and a transposed layer: too many phases to look up per
+    # unit, so the formulas, in bounded time
+    up = rec("up", "transposed", k=1, stride=4096, learns=False)
+    for last, jump, growth in (
+            (rec("conv", "window", k=10 ** 6), 1 / 4096, 999999),
+            (rec("up2", "transposed", k=10 ** 6, stride=2), 1 / 8192,
+             499999)):
+        row = timed(core.report, chain(rec("in", "input"), up,
+                                       last)).rows[2]
+        assert row.jump == (jump, jump)
+        assert row.field == (1 + growth / 4096,) * 2
