@@ -221,6 +221,10 @@ class UnitState:
 #: Longest period of unit patterns tracked exactly (transposed strides
 #: multiply it); past it, fields follow the uniform formulas.
 MAX_PERIOD = 4096
+#: Most span look-ups one layer may spend on tracking (a unit looks up at
+#: most two per phase of its input, whatever its kernel); past it, the
+#: uniform formulas, so that no layer takes more than about a second.
+MAX_LOOKUPS = 2 ** 18
 
 
 def _span_of(state, unit):
@@ -270,6 +274,24 @@ def _tracked(prev, *values):
         isinstance(v, numbers.Integral) for v in values)
 
 
+def _progression_union(prev, first, step, count):
+    """The union of the spans of input units ``first + step * k``, ``k`` in
+    ``range(count)``, in at most ``2 * len(prev.spans)`` look-ups.
+
+    Units ``L = P / gcd(P, step)`` apart share their phase (``P`` the
+    period) and their spans only move forward with the unit, so of each
+    residue class of ``k`` modulo ``L`` only the first and last unit
+    matter, whatever ``count`` is.
+    """
+    cycle = len(prev.spans) // math.gcd(len(prev.spans), step)
+    ends = []
+    for k in range(min(count, cycle)):
+        last = k + (count - 1 - k) // cycle * cycle
+        ends += [_span_of(prev, first + step * k),
+                 _span_of(prev, first + step * last)]
+    return _union(ends)
+
+
 def _window(prev, kernel, stride, pad, dilation, learns):
     extent = dilation * (kernel - 1) + 1
     growth = (extent - 1) * prev.jump
@@ -283,40 +305,64 @@ def _window(prev, kernel, stride, pad, dilation, learns):
         return _exact(state, None, 0)
     # unit u reads units u * stride + dilation * m - pad of its input
     period = len(prev.spans) // math.gcd(len(prev.spans), stride)
-    spans = [_union(_span_of(prev, u * stride + dilation * m - pad)
-                    for m in range(kernel)) for u in range(period)]
+    if period * min(kernel, len(prev.spans)) > MAX_LOOKUPS:
+        return _exact(state, None, 0)
+    spans = [_progression_union(prev, u * stride - pad, dilation, kernel)
+             for u in range(period)]
     return _exact(state, spans,
                   prev.shift * (period * stride // len(prev.spans)))
+
+
+def _taps(kernel, stride, dilation, phase):
+    """The kernel taps ``m`` with ``dilation * m = phase (mod stride)``:
+    ``(first, count)``, every ``stride / gcd(stride, dilation)``-th tap
+    from ``first`` on, or None when no tap reaches the phase."""
+    g = math.gcd(stride, dilation)
+    cycle = stride // g
+    if phase % g:
+        return None
+    first = phase // g * pow(int(dilation // g), -1, int(cycle)) % cycle
+    if first >= kernel:
+        return None
+    return first, (kernel - 1 - first) // cycle + 1
 
 
 def _transposed(prev, kernel, stride, crop, dilation, learns):
     # Output o takes input i through tap m when o = i*stride + dilation*m
     # - crop: which taps reach a unit depends on its phase (o + crop) mod
-    # stride, so the field can differ between neighbouring units.
-    spans = []
-    for phase in range(stride):
-        taps = [m for m in range(kernel) if (phase - dilation * m) % stride == 0]
-        spans.append(dilation * (max(taps) - min(taps)) / stride
-                     if taps else None)
-    seen = [s for s in spans if s is not None]
+    # stride, so the field can differ between neighbouring units.  The
+    # taps of a phase are every (stride / g)-th, g = gcd(stride, dilation);
+    # the phases reached are the multiples of g, where the first tap takes
+    # each residue below min(stride / g, kernel) once: the most taps fall
+    # on residue 0, the fewest on the last residue.
+    g = math.gcd(stride, dilation)
+    cycle = stride // g
+    most = (kernel - 1) // cycle + 1
+    fewest = kernel // cycle if cycle <= kernel else 1
+    widest = dilation * ((most - 1) * cycle) / stride
+    narrowest = dilation * ((fewest - 1) * cycle) / stride
+    empty_phase = g > 1 or cycle > kernel
     extent = dilation * (kernel - 1) + 1
-    growth_max = max(seen) * prev.jump
+    growth_max = widest * prev.jump
     state = AxisState(
         jump=prev.jump / stride,
-        field_min=(0. if None in spans
-                   else prev.field_min + min(seen) * prev.jump),
+        field_min=(0. if empty_phase
+                   else prev.field_min + narrowest * prev.jump),
         field_max=prev.field_max + growth_max,
         start=prev.start + (crop - (extent - 1) / 2.) / stride * prev.jump,
         real_filter=growth_max + prev.jump if learns else prev.real_filter)
     if not _tracked(prev, kernel, stride, crop, dilation) or \
-            len(prev.spans) * stride > MAX_PERIOD:
+            len(prev.spans) * stride > MAX_PERIOD or len(prev.spans) * \
+            stride * min(kernel, len(prev.spans)) > MAX_LOOKUPS:
         return _exact(state, None, 0)
-    # one period of the input's units makes stride times as many outputs
+    # one period of the input's units makes stride times as many outputs;
+    # the taps of a phase read every (dilation / g)-th input unit, backwards
     fields = []
     for o in range(len(prev.spans) * stride):
-        reads = [o + crop - dilation * m for m in range(kernel)]
-        fields.append(_union(_span_of(prev, r // stride) for r in reads
-                             if r % stride == 0))
+        taps = _taps(kernel, stride, dilation, (o + crop) % stride)
+        fields.append(None if taps is None else _progression_union(
+            prev, (o + crop - dilation * taps[0]) // stride, -(dilation // g),
+            taps[1]))
     return _exact(state, fields, prev.shift)
 
 
@@ -327,17 +373,37 @@ def _collapse(prev, length):
         period = len(prev.spans)
         whole = _union(_span_of(prev, u) for u in set(range(min(
             period, length))) | set(range(max(0, length - period), length)))
-        if whole is not None:
-            size = whole[1] - whole[0] + 1.
-            return AxisState(jump=size, field_min=size, field_max=size,
-                             start=(whole[0] + whole[1] + 1) / 2.,
-                             real_filter=size, spans=(whole,),
-                             shift=int(size))
+        if whole is None:
+            return _nothing(prev)
+        size = whole[1] - whole[0] + 1.
+        return AxisState(jump=size, field_min=size, field_max=size,
+                         start=(whole[0] + whole[1] + 1) / 2.,
+                         real_filter=size, spans=(whole,), shift=int(size))
     span = (length - 1) * prev.jump
     total = prev.field_max + span
     return AxisState(jump=total, field_min=prev.field_min + span,
                      field_max=total, start=prev.start + span / 2.,
                      real_filter=total, spans=None)
+
+
+def _nothing(axis):
+    """``axis`` of a layer none of whose units depends on any input pixel."""
+    return AxisState(jump=axis.jump, field_min=0., field_max=0.,
+                     start=axis.start, real_filter=axis.real_filter,
+                     spans=(None,), shift=1)
+
+
+def _sees_nothing(axis):
+    return axis.field_max == 0 or (
+        axis.spans is not None and all(s is None for s in axis.spans))
+
+
+def _seen_jointly(axes):
+    """A unit's field is the product of its spans over the axes: when no
+    unit sees anything along one axis, none sees anything along any."""
+    if any(_sees_nothing(a) for a in axes):
+        return tuple(_nothing(a) for a in axes)
+    return axes
 
 
 def _crop_offset(mode, length, smallest):
@@ -370,6 +436,10 @@ def exact_states(network):
         else:
             state = _single(record, index, parents[0],
                             layers[record.inputs[0]], warnings)
+        if state.spatial or record.op == "collapse":
+            state.axes = _seen_jointly(state.axes)
+            if state.axes and _sees_nothing(state.axes[0]):
+                state.shift_variant = False   # all units alike: blind
         states.append(state)
     return states, warnings
 
@@ -481,6 +551,11 @@ def _union_of_branches(state, options, offsets):
     """A merged unit sees what its unit in every branch sees: the union
     (branches of equal jump; else the widest branch's formulas)."""
     from fractions import Fraction   # here: it costs `import` a millisecond
+    options_offsets = [(a, off) for a, off in zip(options, offsets)
+                       if not _sees_nothing(a)]
+    if not options_offsets:
+        return _nothing(state)
+    options, offsets = zip(*options_offsets)
     if any(a.spans is None for a in options) or len({
             Fraction(a.shift, len(a.spans)) for a in options}) > 1:
         return _exact(state, None, 0)
@@ -533,8 +608,8 @@ class Row:
 
 
 #: Flag names, in the order they are shown.
-FLAGS = ("low-capacity", "over-coverage", "misaligned", "approximate",
-         "shift-variant")
+FLAGS = ("sees-nothing", "low-capacity", "over-coverage", "misaligned",
+         "approximate", "shift-variant")
 
 
 @dataclass(slots=True)
@@ -575,8 +650,10 @@ class Report:
         return plot.plot(self, path)
 
 
-def _flags(capacity, coverage, min_capacity, state=None):
+def _flags(capacity, coverage, min_capacity, state=None, field_min=()):
     flags = []
+    if 0 in field_min:
+        flags.append("sees-nothing")
     if capacity and min(capacity) < min_capacity:
         flags.append("low-capacity")
     if coverage and max(coverage) > 100:
@@ -605,7 +682,10 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
     if len(img) != 2 or any(v is None or v <= 0 for v in img):
         raise BadShapeError(
             "{}: legacy mode needs a 2D image with a fixed size, got output "
-            "shape {}".format(layer_id(layers[0], 0), layers[0].output_shape))
+            "shape {}{}".format(
+                layer_id(layers[0], 0), layers[0].output_shape,
+                "" if len(img) == 2 else "; exact mode (mode='exact', "
+                "--mode exact) handles any number of axes"))
     real_filter, field = legacy_walk(layers, img)
     capacity, coverage = legacy_capacity_coverage(real_filter, field, img)
     rows = []
@@ -637,7 +717,9 @@ def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
             axes = state.axes
             row.jump = tuple(a.jump for a in axes)
             row.field = tuple(a.field_max for a in axes)
-            row.field_min = tuple(a.field_min for a in axes)
+            # a unit empty along one axis sees nothing along every axis
+            blind = any(a.field_min == 0 for a in axes)
+            row.field_min = tuple(0. if blind else a.field_min for a in axes)
             row.start = tuple(a.start for a in axes)
             row.real_filter = tuple(a.real_filter for a in axes)
             # a unit that sees nothing (zeros from a strided transposed
@@ -648,7 +730,8 @@ def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
                                  for a, size in zip(axes, image))
         if several_inputs:
             row.source = layers[state.source].label
-        row.flags = _flags(row.capacity, row.coverage, min_capacity, state)
+        row.flags = _flags(row.capacity, row.coverage, min_capacity, state,
+                           row.field_min)
         rows.append(row)
     return Report("exact", rows, warnings, network.total_params, min_capacity)
 

@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis_profiles import examples
 
 import lasagne.layers as L
 from lasagne.nonlinearities import rectify, softmax
@@ -170,7 +171,7 @@ def build(specs, named, verbose):
 OUTCOMES = []
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+@settings(max_examples=examples(EXAMPLES),
           suppress_health_check=list(HealthCheck))
 @given(nolearn_nets())
 def test_random_nets_match_nolearn(net):

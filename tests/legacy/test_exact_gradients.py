@@ -34,6 +34,7 @@ import collections
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+import hypothesis_profiles
 
 import nolearn_capacity
 
@@ -351,8 +352,8 @@ def check_net(spec):
 def _run(strategy, examples):
     totals = collections.Counter()
 
-    @settings(max_examples=examples, deadline=None, derandomize=True,
-              database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=hypothesis_profiles.examples(examples),
+              suppress_health_check=list(HealthCheck))
     @given(strategy)
     def run(spec):
         totals.update(check_net(spec))

@@ -18,6 +18,7 @@ import types
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis_profiles import examples
 
 from nolearn_capacity import compat
 
@@ -625,7 +626,7 @@ def test_random_nets_draw_every_lasagne_01_class():
     assert set(HAND_NETS) - drawn == set()
 
 
-@settings(max_examples=500, deadline=None,
+@settings(max_examples=examples(500),
           suppress_health_check=[HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(st.data())

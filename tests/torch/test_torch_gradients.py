@@ -32,6 +32,7 @@ import torch.fx  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 
 import nolearn_capacity  # noqa: E402
 from nolearn_capacity import core  # noqa: E402
@@ -422,10 +423,14 @@ def check(ndim, spec, strict=False):
             "shift-variant" in report.rows[i].flags
             for i in network.layers[row.index].inputs)
         bound = row.index in widest_branch and not strict
+        stats = [field_stats(units, spans, p)
+                 for (units, spans), p in zip(per_axis, period)]
+        # an empty sample is a slice of units that all see nothing, and a
+        # unit that sees nothing has field 0 along every axis
+        blind = any(small == 0 for _, small, _, _ in stats)
         for axis in range(ndim):
-            units, spans = per_axis[axis]
-            big, small, jumps, centres = field_stats(units, spans,
-                                                     period[axis])
+            big, small, jumps, centres = stats[axis]
+            small = 0 if blind else small
             where = "row {} ({}) axis {}".format(row.name, row.class_name,
                                                  axis)
             for j in jumps:
@@ -464,7 +469,33 @@ MAX_SIZE = {1: 4000, 2: 320}
 MAX_PERIOD = 27
 
 
-@settings(max_examples=500, deadline=None,
+#: Nets the property test once found wrong, checked on every run.
+FOUND = [
+    # issue 8: every unit of the pool sits on an empty phase of the
+    # transposed conv along axis 0, so it sees nothing along either axis
+    (2, (("conv", (1, 1), (1, 1), "same", (1, 1), "zeros", 1),
+         ("conv", (1, 1), (1, 1), "same", (1, 1), "zeros", 1),
+         ("tconv", (2, 1), (2, 1), (1, 0), (2, 1)),
+         ("avgpool", (1, 1), (2, 1), (0, 0)))),
+]
+
+
+@pytest.mark.parametrize("ndim, spec", FOUND)
+def test_nets_found_by_the_property_test(ndim, spec):
+    report, problems = check(ndim, spec, strict=True)
+    assert not problems, "\n".join([repr(spec)] + problems + [str(report)])
+
+
+def test_a_unit_empty_along_one_axis_sees_nothing():
+    report, problems = check(2, FOUND[0][1], strict=True)
+    tconv, pool = report.rows[3], report.rows[4]
+    assert (tconv.field, tconv.field_min) == ((2., 1.), (0., 0.))
+    assert (pool.field, pool.field_min) == ((0., 0.), (0., 0.))
+    assert pool.capacity == (0., 0.)
+    assert "sees-nothing" in tconv.flags and "sees-nothing" in pool.flags
+
+
+@settings(max_examples=examples(500),
           suppress_health_check=[HealthCheck.too_slow,
                                  HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])
