@@ -10,11 +10,11 @@ import traceback
 import warnings
 
 from . import core, output, render
-from .adapters import to_network
+from .analysis import analyze, analyze_for_nolearn, network_of
 from .errors import CapacityError, printable, shown
 from . import targets
 from .examples import BUILTIN
-from .handlers import has_conv, layer_info_text
+from .report import Report
 
 PROG = "nolearn-capacity"
 
@@ -42,14 +42,15 @@ def parser():
                    .format(", ".join(BUILTIN), PROG))
     p.add_argument("--input-shape", metavar="N,C,H,W",
                    help="input shape for torch modules (';' between inputs)")
-    p.add_argument("--mode", choices=sorted(core.MODES), default="legacy",
-                   help="legacy: nolearn 0.6.1's numbers (default); exact: "
-                        "receptive fields with stride, padding, dilation")
+    p.add_argument("--mode", choices=sorted(core.MODES), default=None,
+                   help="legacy: nolearn 0.6.1's numbers (default; a saved "
+                        "report keeps its own); exact: receptive fields "
+                        "with stride, padding, dilation")
     p.add_argument("--verbose", type=int, choices=(1, 2, 3), default=2,
                    help="as NeuralNet's verbose: 1 plain table, 2 capacity "
                         "and coverage, 3 with filter and field columns")
     p.add_argument("--format", dest="fmt", default="nolearn",
-                   choices=["nolearn"] + list(render.FORMATS),
+                   choices=list(render.FORMATS),
                    help="nolearn: the NeuralNet printout (default); text: "
                         "every column of the report")
     p.add_argument("--min-capacity", type=float,
@@ -85,24 +86,13 @@ def use_colour(flag, stream):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def nolearn_text(network, mode, verbose, min_capacity, color):
-    if mode != "legacy" or verbose < 2:
-        return layer_info_text(network, verbose, mode, min_capacity, color)
-    legacy = core.report(network, mode, min_capacity) \
-        if has_conv(network) else None
-    return layer_info_text(network, verbose, mode, min_capacity, color,
-                           legacy) + _difference_note(network, legacy)
-
-
-def _difference_note(network, legacy=None):
-    """One line when exact mode would print other numbers (``legacy``: the
-    legacy report, if made already)."""
+def _difference_note(network, legacy):
+    """One line when exact mode would print other numbers than the
+    ``legacy`` report of ``network``."""
     try:
-        exact = core.report(network, "exact")
+        exact = analyze(network, "exact")
     except CapacityError:
         return ""
-    if legacy is None:
-        legacy = core.report(network, "legacy")
     differ = sum(1 for a, b in zip(legacy.rows, exact.rows)
                  if _rounded(a) != _rounded(b))
     if not differ:
@@ -118,18 +108,35 @@ def _rounded(row):
 
 def run(args, stdout):
     """The text to print, or raise; nothing is written here."""
-    network = to_network(targets.load(args.target),
-                         complete=(args.mode == "exact"),
-                         input_shape=targets.parse_shape(args.input_shape))
+    target = targets.load(args.target)
+    if isinstance(target, Report):     # a saved report: its own mode
+        mode = args.mode or target.mode
+    else:
+        mode = args.mode or "legacy"
+        # once, for the report and the closing note alike
+        target = network_of(target, mode,
+                            targets.parse_shape(args.input_shape))
     stream = stdout if args.output is None else None
     color = use_colour(args.color, stream) if stream else bool(args.color)
-    if args.plot:
-        core.report(network, args.mode, args.min_capacity).plot(args.plot)
     if args.fmt == "nolearn":
-        return nolearn_text(network, args.mode, args.verbose,
-                            args.min_capacity, color), 0
-    report = core.report(network, args.mode, args.min_capacity)
-    return render.render(report, args.fmt, color=color), 0
+        report = analyze_for_nolearn(target, mode, args.min_capacity,
+                                     args.verbose)
+        text = report.render("nolearn", verbose=args.verbose, color=color)
+        if mode == "legacy" and _has_numbers(report) and \
+                not isinstance(target, Report):
+            text += _difference_note(target, report)
+    else:
+        report = analyze(target, mode, args.min_capacity)
+        text = report.render(args.fmt, color=color)
+    if args.plot:
+        if not _has_numbers(report):   # nolearn's plain table has none
+            report = analyze(target, mode, args.min_capacity)
+        report.plot(args.plot)
+    return text, 0
+
+
+def _has_numbers(report):
+    return any(row.capacity for row in report.rows)
 
 
 def compare_parser():

@@ -1,28 +1,31 @@
 """Compare two nets layer by layer: a port against its original.
 
-Only layers that change geometry or learn are lined up (input, convs,
-pools, transposed convs, dense / global layers, merges); per-position
-layers (nonlinearities, dropout, norms) and pure reshapes (flatten) are
-skipped, since ports add or fold those freely.
+Both sides are :class:`~nolearn_capacity.report.Report` objects (made here
+from whatever :func:`~nolearn_capacity.analysis.analyze` takes, or read
+from saved JSON), so a stored report of the original checks a port with
+no framework installed.  Only layers that change geometry or learn are
+lined up (input, convs, pools, transposed convs, dense / global layers,
+merges); per-position layers (nonlinearities, dropout, norms) and pure
+reshapes (flatten) are skipped, since ports add or fold those freely.
 """
 import math
 from dataclasses import dataclass, field
 
-from . import core
-from .adapters import to_network
-from .errors import describe_layer, printable
+from .analysis import analyze
+from .errors import BadReportError, describe_layer, printable
+from .records import Op
 
-#: What is compared, in order: (label, function of (record, row)).
+#: What is compared, in order: (label, function of a row).
 ASPECTS = (
-    ("size", lambda rec, row: tuple(rec.output_shape[1:])),
-    ("params", lambda rec, row: rec.n_params),
-    ("kernel", lambda rec, row: rec.kernel),
-    ("stride", lambda rec, row: rec.stride),
-    ("pad", lambda rec, row: rec.pad),
-    ("dilation", lambda rec, row: rec.dilation),
-    ("field", lambda rec, row: row.field),
-    ("capacity", lambda rec, row: _rounded(row.capacity)),
-    ("coverage", lambda rec, row: _rounded(row.coverage)),
+    ("size", lambda row: tuple(row.output_shape[1:])),
+    ("params", lambda row: row.n_params),
+    ("kernel", lambda row: row.kernel),
+    ("stride", lambda row: row.stride),
+    ("pad", lambda row: row.pad),
+    ("dilation", lambda row: row.dilation),
+    ("field", lambda row: row.field),
+    ("capacity", lambda row: _rounded(row.capacity)),
+    ("coverage", lambda row: _rounded(row.coverage)),
 )
 
 
@@ -30,22 +33,26 @@ def _rounded(values):
     return tuple(round(v, 6) for v in values)
 
 
-def _is_reshape(record, layers):
+def _is_reshape(row, rows):
     """A parameter-free collapse that keeps every value (flatten)."""
-    if record.op != "collapse" or record.n_params or not record.inputs:
+    if row.op != Op.COLLAPSE or row.n_params or not row.inputs:
         return False
-    before = layers[record.inputs[0]].output_shape[1:]
-    after = record.output_shape[1:]
+    before = rows[row.inputs[0]].output_shape[1:]
+    after = row.output_shape[1:]
     if None in before or None in after:
         return False
     return math.prod(before) == math.prod(after)
 
 
-def spatial_layers(network):
-    """Indices of the layers compare lines up."""
-    layers = network.layers
-    return [i for i, r in enumerate(layers)
-            if r.op not in ("pointwise",) and not _is_reshape(r, layers)]
+def spatial_rows(report):
+    """The rows compare lines up."""
+    if any(row.op is None for row in report.rows):
+        raise BadReportError(
+            "a report saved with schema_version 1 has no layer geometry "
+            "(op, inputs, pad, dilation), which compare needs; save it again "
+            "with this version")
+    return [row for row in report.rows
+            if row.op != Op.POINTWISE and not _is_reshape(row, report.rows)]
 
 
 @dataclass
@@ -85,11 +92,12 @@ class Comparison:
     def render(self):
         from tabulate import tabulate
         body = []
-        for (ra, rowa), (rb, rowb) in self.pairs:
-            cells = [rowa.name if rowa else "-", rowb.name if rowb else "-"]
-            for label, get in ASPECTS:
-                va = get(ra, rowa) if ra else None
-                vb = get(rb, rowb) if rb else None
+        for row_a, row_b in self.pairs:
+            cells = [row_a.name if row_a else "-",
+                     row_b.name if row_b else "-"]
+            for _, get in ASPECTS:
+                va = get(row_a) if row_a else None
+                vb = get(row_b) if row_b else None
                 cells.append(_show(va) if va == vb else "{} | {}".format(
                     _show(va), _show(vb)))
             # Names come from the user's nets: escaped, they cannot
@@ -112,7 +120,8 @@ def compare(a, b, mode="exact", input_shape_a=None, input_shape_b=None):
 
     Parameters
     ----------
-    a, b : anything :func:`nolearn_capacity.analyze` takes
+    a, b : anything :func:`nolearn_capacity.analyze` takes, or a saved
+        :class:`~nolearn_capacity.report.Report` (made in ``mode``)
     mode : {'exact', 'legacy'}
         Which receptive-field numbers to compare.
 
@@ -122,36 +131,27 @@ def compare(a, b, mode="exact", input_shape_a=None, input_shape_b=None):
         ``.equivalent`` is True when nothing differs; ``.render()`` prints
         the nets side by side with every difference.
     """
-    sides = []
-    for obj, shape in ((a, input_shape_a), (b, input_shape_b)):
-        network = to_network(obj, complete=(mode == "exact"),
-                             input_shape=shape)
-        report = core.report(network, mode)
-        sides.append([(network.layers[i], report.rows[i], i)
-                      for i in spatial_layers(network)])
+    sides = [spatial_rows(analyze(obj, mode, input_shape=shape))
+             for obj, shape in ((a, input_shape_a), (b, input_shape_b))]
     pairs, differences = [], []
-    longest = max(len(s) for s in sides)
-    for k in range(longest):
+    for k in range(max(len(s) for s in sides)):
         left = sides[0][k] if k < len(sides[0]) else None
         right = sides[1][k] if k < len(sides[1]) else None
-        pairs.append(((left[0], left[1]) if left else (None, None),
-                      (right[0], right[1]) if right else (None, None)))
-        name_a = _name(left)
-        name_b = _name(right)
+        pairs.append((left, right))
+        name_a, name_b = _name(left), _name(right)
         if left is None or right is None:
             differences.append(Difference(name_a, name_b, "layer",
                                           "present" if left else "missing",
                                           "present" if right else "missing"))
             continue
         for label, get in ASPECTS:
-            va, vb = get(left[0], left[1]), get(right[0], right[1])
+            va, vb = get(left), get(right)
             if va != vb:
                 differences.append(Difference(name_a, name_b, label, va, vb))
     return Comparison(mode, pairs, differences)
 
 
-def _name(side):
-    if side is None:
+def _name(row):
+    if row is None:
         return "(nothing)"
-    record, _, index = side
-    return describe_layer(record.label, index, record.class_name)
+    return describe_layer(row.name, row.index, row.class_name)

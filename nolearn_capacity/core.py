@@ -1,8 +1,10 @@
-"""The neutral core: layer records and the arithmetic over them.
+"""The neutral core: the arithmetic over layer records.
 
 Nothing here knows any framework.  Adapters (``nolearn_capacity.adapters``)
 turn Lasagne layers, nolearn nets, plain specs and torch modules into
-:class:`LayerRecord` lists; renderers turn :class:`Report` objects into text.
+:class:`~nolearn_capacity.records.LayerRecord` lists; the rules here turn
+them into a :class:`~nolearn_capacity.report.Report`, which renderers turn
+into text.
 
 Two sets of rules walk the same records:
 
@@ -16,79 +18,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 
-from .errors import (BadArgumentError, BadShapeError, EmptyNetworkError,
-                     GraphError, describe_layer, shown)
+from .errors import (BadArgumentError, BadShapeError, GraphError, shown)
 
-#: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
-DEFAULT_MIN_CAPACITY = 100. / 6
-
-# --------------------------------------------------------------------------
-# Records
-# --------------------------------------------------------------------------
-
-#: The geometry rules a record can ask for.
-#:
-#: input       the image; field 1, jump 1
-#: window      conv / pool / pad / slice: kernel, stride, leading pad, dilation
-#: transposed  transposed conv / upscaling: output stride is 1 / stride
-#: pointwise   acts per position (nonlinearity, dropout, norms, bias, scale)
-#: collapse    sees its whole input map (dense, global pool, flatten)
-#: merge       several inputs of equal spatial size (concat, sum)
-#: unknown     a class we have no rule for; treated as pointwise, flagged
-OPS = ("input", "window", "transposed", "pointwise", "collapse", "merge",
-       "unknown")
-
-
-@dataclass(frozen=True, slots=True)
-class LayerRecord:
-    """One layer, framework-free.
-
-    Per-axis tuples (``kernel``, ``stride``, ``pad``, ``dilation``) have one
-    entry per spatial axis of the layer's input; ``pad`` is the leading pad.
-    ``legacy_role`` is ``'conv'`` or ``'maxpool'`` for the classes nolearn
-    0.6.1 recognises, and ``legacy_size`` the raw ``filter_size`` or
-    ``pool_size`` it multiplies with; ``'fused'`` marks a port's separate
-    activation, which copies the row before it.
-    """
-    name: str | None
-    label: str
-    class_name: str
-    op: str
-    inputs: tuple[int, ...] = ()
-    output_shape: tuple = ()
-    n_params: int = 0
-    kernel: tuple = ()
-    stride: tuple = ()
-    pad: tuple = ()
-    dilation: tuple = ()
-    learns: bool = False
-    legacy_role: str | None = None
-    legacy_size: object = None
-    cropping: tuple | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Network:
-    """Records in topological order plus the net's learnable parameters."""
-    layers: tuple[LayerRecord, ...]
-    total_params: int
-
-    def __post_init__(self):
-        if not self.layers:
-            raise EmptyNetworkError("the network has no layers")
-
-
-def spatial_shape(record):
-    """The spatial part of a record's output shape (after batch, channels)."""
-    return tuple(record.output_shape[2:])
-
-
-def layer_id(record, index):
-    return describe_layer(record.name, index, record.class_name)
-
+# Records and reports live in their own modules; their names stay
+# reachable here, where the rules that use them are.
+from .records import (LayerRecord, LegacyRole, Network, Op,  # noqa: F401
+                      layer_id, spatial_shape)
+from .report import DEFAULT_MIN_CAPACITY, FLAGS, Flag, Report, Row  # noqa
 
 # --------------------------------------------------------------------------
 # Legacy rules: nolearn 0.6.1, byte for byte
@@ -366,6 +304,11 @@ def _transposed(prev, kernel, stride, crop, dilation, learns):
     return _exact(state, fields, prev.shift)
 
 
+#: The per-axis rule of each sliding op (the other ops are handled by
+#: the walk itself: input, pointwise, unknown, collapse, merge).
+SLIDING_RULES = {Op.WINDOW: _window, Op.TRANSPOSED: _transposed}
+
+
 def _collapse(prev, length):
     # A unit that sees the whole input map: the union of all its fields.
     if prev.spans is not None and isinstance(length, numbers.Integral):
@@ -426,17 +369,17 @@ def exact_states(network):
                 raise GraphError("{} takes input #{}, which does not come "
                                  "before it".format(layer_id(record, index), i))
         parents = [states[i] for i in record.inputs]
-        if record.op == "input" or not parents:
+        if record.op == Op.INPUT or not parents:
             n_axes = len(spatial_shape(record))
             states.append(UnitState(tuple(AxisState() for _ in range(n_axes)),
                                     source=index, spatial=n_axes > 0))
             continue
-        if record.op == "merge":
+        if record.op == Op.MERGE:
             state = _merge(record, index, parents, layers, warnings)
         else:
             state = _single(record, index, parents[0],
                             layers[record.inputs[0]], warnings)
-        if state.spatial or record.op == "collapse":
+        if state.spatial or record.op == Op.COLLAPSE:
             state.axes = _seen_jointly(state.axes)
             if state.axes and _sees_nothing(state.axes[0]):
                 state.shift_variant = False   # all units alike: blind
@@ -447,19 +390,21 @@ def exact_states(network):
 def _single(record, index, parent, parent_record, warnings):
     state = UnitState(parent.axes, parent.source, parent.spatial,
                       parent.approximate, parent.shift_variant)
-    if not parent.spatial or record.op == "pointwise":
+    if not parent.spatial or record.op == Op.POINTWISE:
         return state
-    if record.op == "unknown":
-        warnings.append("{}: no geometry rule for class {}; treated as "
-                        "acting per position, rows from here on are "
-                        "approximate".format(layer_id(record, index),
-                                             record.class_name))
+    if record.op == Op.UNKNOWN:
+        # the adapter's note says why (e.g. softmax along a spatial axis)
+        reason = record.note or "no geometry rule for class {}".format(
+            record.class_name)
+        warnings.append("{}: {}; treated as acting per position, rows from "
+                        "here on are approximate".format(
+                            layer_id(record, index), reason))
         state.approximate = True
         # One that changes the number of axes leaves nothing to follow.
         state.spatial = len(spatial_shape(record)) == len(parent.axes)
         return state
     n = len(parent.axes)
-    if record.op == "collapse":
+    if record.op == Op.COLLAPSE:
         lengths = spatial_shape(parent_record)
         if len(lengths) != n or any(v is None for v in lengths):
             raise BadShapeError(
@@ -471,7 +416,7 @@ def _single(record, index, parent, parent_record, warnings):
         state.spatial = False
         return state
     _check_axes(record, index, n)
-    rule = _window if record.op == "window" else _transposed
+    rule = SLIDING_RULES[record.op]
     state.axes = tuple(
         rule(a, k, s, p, d, record.learns) for a, k, s, p, d in zip(
             parent.axes, record.kernel, record.stride, record.pad,
@@ -479,7 +424,7 @@ def _single(record, index, parent, parent_record, warnings):
     if all(a.spans is not None for a in state.axes):
         # exact: the units differ iff their pattern has a period over 1
         state.shift_variant = any(len(a.spans) > 1 for a in state.axes)
-    elif record.op == "transposed" and any(s > 1 for s in record.stride):
+    elif record.op == Op.TRANSPOSED and any(s > 1 for s in record.stride):
         # A second phase-dependent layer makes min/max bounds, not exact.
         state.approximate = state.approximate or parent.shift_variant
         state.shift_variant = True
@@ -582,97 +527,40 @@ def _fmt_number(value):
 # Report: one row per layer, both modes
 # --------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Row:
-    """One table row.  Per-axis values are tuples (Y, X for 2D)."""
-    index: int
-    name: str
-    class_name: str
-    output_shape: tuple
-    n_params: int
-    kernel: tuple = ()
-    stride: tuple = ()
-    jump: tuple = ()
-    field: tuple = ()
-    field_min: tuple = ()
-    start: tuple = ()
-    real_filter: tuple = ()
-    capacity: tuple = ()
-    coverage: tuple = ()
-    source: str = ""
-    flags: tuple = ()
-
-    @property
-    def size(self):
-        return "x".join(map(str, self.output_shape[1:]))
-
-
-#: Flag names, in the order they are shown.
-FLAGS = ("sees-nothing", "low-capacity", "over-coverage", "misaligned",
-         "approximate", "shift-variant")
-
-
-@dataclass(slots=True)
-class Report:
-    """The result of an analysis: rows, warnings and what produced them."""
-    mode: str
-    rows: list
-    warnings: list = dc_field(default_factory=list)
-    total_params: int = 0
-    min_capacity: float = DEFAULT_MIN_CAPACITY
-
-    def render(self, fmt="text", **options):
-        from . import render   # renderers depend on the core, not back
-        return render.render(self, fmt, **options)
-
-    def __str__(self):
-        return self.render("text", color=False)
-
-    def to_text(self, color=False):
-        return self.render("text", color=color)
-
-    def to_markdown(self):
-        return self.render("markdown")
-
-    def to_csv(self):
-        return self.render("csv")
-
-    def to_json(self):
-        return self.render("json")
-
-    def to_html(self, color=True):
-        return self.render("html", color=color)
-
-    def plot(self, path):
-        """Capacity and coverage against depth, to a PNG or SVG file
-        (needs matplotlib: ``pip install nolearn_capacity[plot]``)."""
-        from . import plot
-        return plot.plot(self, path)
-
-
 def _flags(capacity, coverage, min_capacity, state=None, field_min=()):
     flags = []
     if 0 in field_min:
-        flags.append("sees-nothing")
+        flags.append(Flag.SEES_NOTHING)
     if capacity and min(capacity) < min_capacity:
-        flags.append("low-capacity")
+        flags.append(Flag.LOW_CAPACITY)
     if coverage and max(coverage) > 100:
-        flags.append("over-coverage")
+        flags.append(Flag.OVER_COVERAGE)
     if state is not None:
         if state.misaligned:
-            flags.append("misaligned")
+            flags.append(Flag.MISALIGNED)
         if state.approximate:
-            flags.append("approximate")
+            flags.append(Flag.APPROXIMATE)
         if state.shift_variant:
-            flags.append("shift-variant")
+            flags.append(Flag.SHIFT_VARIANT)
     return tuple(flags)
 
 
 def _base_row(record, index):
+    """A row with the layer's own geometry, before any analysis."""
     return Row(index=index, name=record.label, class_name=record.class_name,
                output_shape=tuple(record.output_shape),
-               n_params=record.n_params, kernel=record.kernel,
-               stride=record.stride)
+               n_params=record.n_params, op=record.op, inputs=record.inputs,
+               kernel=record.kernel, stride=record.stride, pad=record.pad,
+               dilation=record.dilation, legacy_role=record.legacy_role,
+               note=record.note, named=bool(record.name))
+
+
+def outline(network, mode="legacy", min_capacity=DEFAULT_MIN_CAPACITY):
+    """The rows without any analysis: what nolearn's plain table shows (it
+    prints one for any net, also where no receptive field can be had)."""
+    return Report(mode, [_base_row(r, i) for i, r in
+                         enumerate(network.layers)], [],
+                  network.total_params, min_capacity)
 
 
 def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
@@ -703,7 +591,7 @@ def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
     """Per-axis receptive fields over the graph, as a :class:`Report`."""
     states, warnings = exact_states(network)
     layers = network.layers
-    several_inputs = sum(1 for r in layers if r.op == "input") > 1
+    several_inputs = sum(1 for r in layers if r.op == Op.INPUT) > 1
     rows = []
     for i, (record, state) in enumerate(zip(layers, states)):
         row = _base_row(record, i)
@@ -744,10 +632,11 @@ def report(network, mode="exact", min_capacity=DEFAULT_MIN_CAPACITY):
     try:
         rules = MODES[mode]
     except (KeyError, TypeError):
-        raise BadArgumentError("mode must be one of {}, got {!r}".format(
-            ", ".join(sorted(MODES)), mode)) from None
+        raise BadArgumentError("mode must be one of {}, got {}".format(
+            ", ".join(sorted(MODES)), shown(mode))) from None
     if isinstance(min_capacity, bool) or not isinstance(
             min_capacity, numbers.Real) or not math.isfinite(min_capacity):
         raise BadArgumentError("min_capacity must be a finite number (a "
-                               "percentage), got {!r}".format(min_capacity))
+                               "percentage), got {}".format(
+                                   shown(min_capacity)))
     return rules(network, min_capacity)

@@ -1,42 +1,20 @@
 """Drop-in for ``nolearn.lasagne.handlers.PrintLayerInfo``."""
 import sys
 
-from . import core
-from .adapters import to_network
+from . import render
+from .analysis import analyze, analyze_for_nolearn
+from .core import MODES
 from .errors import BadArgumentError, shown
-from .render import (conv_table, greeting, legend, plain_table,
-                     warning_lines)
+from .report import DEFAULT_MIN_CAPACITY
 
 
-def has_conv(network):
-    """True if nolearn would print the capacity table for ``network``."""
-    return any(r.legacy_role == "conv" for r in network.layers)
-
-
-def layer_info_text(network, verbose=2, mode="legacy",
-                    min_capacity=core.DEFAULT_MIN_CAPACITY, color=True,
-                    report=None):
-    """nolearn's printout for a :class:`~nolearn_capacity.core.Network`:
-    greeting, then the plain table (``verbose < 2`` or no conv layer) or the
-    capacity / coverage table and its legend.  ``report``: the network's
-    report in ``mode``, when the caller has it already."""
-    if not has_conv(network) or verbose < 2:
-        info = plain_table([r.name for r in network.layers],
-                           [r.output_shape for r in network.layers])
-        explanation = None
-    else:
-        if report is None:
-            report = core.report(network, mode, min_capacity)
-        info = conv_table(report, detailed=verbose > 2, color=color)
-        explanation = legend(color, min_capacity)
-    parts = [greeting(network.total_params), "## Layer information", "", info]
-    if explanation is not None:
-        parts.append(explanation)
-    text = "\n".join(parts) + "\n\n"
-    if mode == "exact" and explanation is not None:
-        text += "".join("warning: {}\n".format(w)
-                        for w in warning_lines(report))
-    return text
+def layer_info_text(net, verbose=2, mode="legacy",
+                    min_capacity=DEFAULT_MIN_CAPACITY, color=True):
+    """nolearn's printout for ``net`` (anything :func:`analyze` takes, or
+    a :class:`~nolearn_capacity.records.Network`): the ``'nolearn'`` format
+    of :func:`~nolearn_capacity.analysis.analyze_for_nolearn`'s report."""
+    report = analyze_for_nolearn(net, mode, min_capacity, verbose)
+    return report.render("nolearn", verbose=verbose, color=color)
 
 
 class PrintLayerInfo:
@@ -50,11 +28,11 @@ class PrintLayerInfo:
     error never leaves half a table behind.
     """
 
-    def __init__(self, mode="legacy", min_capacity=core.DEFAULT_MIN_CAPACITY):
+    def __init__(self, mode="legacy", min_capacity=DEFAULT_MIN_CAPACITY):
         # Checked here, not when training starts: a typo fails at once.
-        if not isinstance(mode, str) or mode not in core.MODES:
+        if not isinstance(mode, str) or mode not in MODES:
             raise BadArgumentError("mode must be one of {}, got {}".format(
-                ", ".join(sorted(core.MODES)), shown(mode)))
+                ", ".join(sorted(MODES)), shown(mode)))
         self.mode = mode
         self.min_capacity = min_capacity
 
@@ -66,21 +44,22 @@ class PrintLayerInfo:
 
     def text(self, nn, color=True):
         """Everything ``__call__`` prints, as one string."""
-        network = to_network(nn, complete=(self.mode == "exact"))
-        return layer_info_text(network, getattr(nn, "verbose", 2), self.mode,
+        return layer_info_text(nn, getattr(nn, "verbose", 2), self.mode,
                                self.min_capacity, color)
+
+    # nolearn's own helpers, for code that calls them directly
 
     @staticmethod
     def _get_greeting(nn):
-        return greeting(to_network(nn, complete=False).total_params)
+        return render.greeting(analyze_for_nolearn(nn, verbose=1)
+                               .total_params)
 
     @staticmethod
     def _get_layer_info_plain(nn):
-        network = to_network(nn, complete=False)
-        return plain_table([r.name for r in network.layers],
-                           [r.output_shape for r in network.layers])
+        return render.layer_list(analyze_for_nolearn(nn, verbose=1))
 
     @staticmethod
     def _get_layer_info_conv(nn):
-        report = core.report(to_network(nn, complete=False), "legacy")
-        return conv_table(report, detailed=nn.verbose > 2), legend()
+        report = analyze(nn, "legacy")
+        return (render.conv_table(report, detailed=nn.verbose > 2),
+                render.legend())

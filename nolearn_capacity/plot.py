@@ -2,13 +2,15 @@
 import io
 import os
 
-from .errors import BadArgumentError, missing_dependency, printable, shown
 from . import output
+from .errors import BadArgumentError, missing_dependency, printable, shown
+from .report import WRITERS, Flag, axis_names, register_format
 
 #: File types the plot can be written as.
 PLOT_TYPES = ("png", "svg")
 
 
+@register_format("plot", WRITERS)
 def plot(report, path):
     """Draw capacity and coverage per layer, one line per axis, with Cao's
     capacity threshold and the 100 % coverage line; flagged layers are
@@ -27,7 +29,6 @@ def plot(report, path):
         from matplotlib.figure import Figure
     except ImportError:
         raise missing_dependency("matplotlib", "plotting") from None
-    from .render import axis_names
 
     rows = [r for r in report.rows if r.capacity]
     depth = [r.index for r in rows]
@@ -42,10 +43,10 @@ def plot(report, path):
                    label="min capacity {:.3g} %".format(report.min_capacity))
     cov_ax.axhline(100, color="#008b8b", linestyle="--", label="100 %")
     for r in rows:
-        if "low-capacity" in r.flags:
+        if Flag.LOW_CAPACITY in r.flags:
             cap_ax.plot(r.index, min(r.capacity), "x", color="#c0392b",
                         markersize=10)
-        if "over-coverage" in r.flags:
+        if Flag.OVER_COVERAGE in r.flags:
             cov_ax.plot(r.index, max(r.coverage), "x", color="#c0392b",
                         markersize=10)
     cap_ax.set_ylabel("learning capacity (%)")

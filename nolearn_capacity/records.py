@@ -15,7 +15,7 @@ from .errors import (EmptyNetworkError, UnsupportedLayerError,
                      describe_layer, shown)
 
 
-class _Words(str, enum.Enum):
+class Words(str, enum.Enum):
     """A string enum that prints and formats as its value."""
     __str__ = str.__str__
     __format__ = str.__format__
@@ -31,7 +31,7 @@ class _Words(str, enum.Enum):
                 shown(value), ", ".join(m.value for m in cls))) from None
 
 
-class Op(_Words):
+class Op(Words):
     """The geometry rule a record asks for."""
     #: the image; field 1, jump 1
     INPUT = "input"
@@ -49,7 +49,7 @@ class Op(_Words):
     UNKNOWN = "unknown"
 
 
-class LegacyRole(_Words):
+class LegacyRole(Words):
     """What nolearn 0.6.1's walk makes of a layer (None: it stops)."""
     #: one of nolearn's conv classes: widens the field
     CONV = "conv"

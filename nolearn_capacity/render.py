@@ -16,8 +16,13 @@ from collections import OrderedDict
 from functools import reduce
 from operator import mul
 
-from .core import DEFAULT_MIN_CAPACITY
 from .errors import BadShapeError, describe_layer, printable, shown
+from .records import LegacyRole
+# names of the report module that this module's users have always found
+# here (render.FORMATS, render.from_json, ...)
+from .report import (AXIS_FIELDS, AXIS_NAMES, DEFAULT_MIN_CAPACITY,  # noqa
+                     FORMATS, SCHEMA_VERSION, Report, axis_names,
+                     register_format)
 
 # numpy and tabulate are imported where a table is made, so that
 # `import nolearn_capacity` costs milliseconds, not numpy's import time.
@@ -32,8 +37,6 @@ class ansi:
     RED = '\033[31m'
     ENDC = '\033[0m'
 
-
-AXIS_NAMES = {1: ("X",), 2: ("Y", "X"), 3: ("Z", "Y", "X")}
 
 #: Without colour, flagged names get a plain-text marker instead.
 MARKERS = {ansi.MAGENTA: " *", ansi.CYAN: " +", ansi.RED: " *+"}
@@ -253,6 +256,33 @@ def plain_table(names, shapes):
     return tabulate(table, 'keys', disable_numparse=text)
 
 
+def layer_list(report):
+    """nolearn's plain table of a report's rows."""
+    # nolearn shows a layer's own name here: None if it has none
+    return plain_table([r.name if r.named else None for r in report.rows],
+                       [r.output_shape for r in report.rows])
+
+
+@register_format("nolearn")
+def nolearn(report, verbose=2, color=True):
+    """nolearn's printout, byte for byte: the greeting, then its plain
+    table (``verbose < 2`` or no conv layer) or the capacity / coverage
+    table (``verbose >= 3`` adds the filter and field columns) and its
+    legend; in exact mode the warnings follow."""
+    parts = [greeting(report.total_params), "## Layer information", ""]
+    if verbose < 2 or not any(r.legacy_role == LegacyRole.CONV
+                              for r in report.rows):
+        parts.append(layer_list(report))
+        return "\n".join(parts) + "\n\n"
+    parts += [conv_table(report, detailed=verbose > 2, color=color),
+              legend(color, report.min_capacity)]
+    text = "\n".join(parts) + "\n\n"
+    if report.mode == "exact":
+        text += "".join("warning: {}\n".format(w)
+                        for w in warning_lines(report))
+    return text
+
+
 # --------------------------------------------------------------------------
 # The report formats
 # --------------------------------------------------------------------------
@@ -330,6 +360,7 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
     return tabulate(body, headers, tablefmt=tablefmt, disable_numparse=True)
 
 
+@register_format("text")
 def text(report, color=False):
     """Greeting, the full report table and the warnings."""
     lines = [greeting(report.total_params),
@@ -340,6 +371,7 @@ def text(report, color=False):
     return "\n".join(lines) + "\n"
 
 
+@register_format("markdown")
 def markdown(report, color=False):
     """A GitHub pipe table (``\\`` and ``|`` in cells escaped with a
     backslash); flags as words (markdown has no colour)."""
@@ -349,17 +381,7 @@ def markdown(report, color=False):
     return "{}\n{}\n".format(table, notes) if notes else table + "\n"
 
 
-def axis_names(report):
-    """The axis letters of a report's per-axis columns (Y, X for 2D)."""
-    n = max([len(r.capacity) for r in report.rows] + [0])
-    return AXIS_NAMES.get(n, ())
-
-
-#: Per-axis row attributes, in CSV / JSON order.
-AXIS_FIELDS = ("kernel", "stride", "jump", "field_min", "field", "start",
-               "real_filter", "capacity", "coverage")
-
-
+@register_format("csv")
 def csv(report, color=False):
     """One line per layer; per-axis values in columns ``field_y``, ...
     Names are printable, as in the other text formats (a CSV is read in
@@ -385,109 +407,22 @@ def csv(report, color=False):
     return out.getvalue()
 
 
-#: Bump when the JSON layout changes incompatibly.
-SCHEMA_VERSION = 1
-
-
 def to_dict(report):
-    """The report as plain JSON-able data (schema in docs/json-schema.md)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "mode": report.mode,
-        "total_params": report.total_params,
-        "min_capacity": report.min_capacity,
-        "warnings": list(report.warnings),
-        "rows": [{
-            "index": row.index, "name": row.name,
-            "class": row.class_name,
-            "output_shape": list(row.output_shape),
-            "params": row.n_params, "input": row.source,
-            **{name: list(getattr(row, name)) for name in
-               AXIS_FIELDS},
-            "flags": list(row.flags),
-        } for row in report.rows],
-    }
+    """The report as plain JSON-able data (docs/json-schema.md)."""
+    return report.to_dict()
 
 
+#: A report from :func:`json` output (see :meth:`Report.from_json`).
+from_json = Report.from_json
+
+
+@register_format("json")
 def json(report, color=False):
+    """The report as JSON: every row with its geometry and numbers, names
+    exactly as given; :meth:`Report.from_json` reads it back."""
     import json as json_module
     return json_module.dumps(to_dict(report), indent=2, allow_nan=False) \
         + "\n"
-
-
-def from_json(text):
-    """A :class:`~nolearn_capacity.core.Report` from :func:`json` output.
-
-    Anything else (not JSON, another schema version, missing keys, values
-    of the wrong type) raises :class:`~nolearn_capacity.errors.BadReportError`
-    naming the key, the row and the value found.
-    """
-    import json as json_module
-    import numbers
-    from .core import MODES, Report, Row
-    from .errors import BadReportError, clipped, printable, shown
-    try:
-        data = json_module.loads(text)
-    except (TypeError, ValueError) as error:
-        raise BadReportError("not a JSON report: {}".format(
-            clipped(printable(error), 120))) from None
-    except RecursionError:
-        raise BadReportError("not a JSON report: nested too deeply") \
-            from None
-
-    def integer(v):
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    def number(v):
-        return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-    def string(v):
-        return isinstance(v, str)
-
-    def list_of(test):
-        return lambda v: isinstance(v, list) and all(test(x) for x in v)
-
-    def get(obj, key, test, expected, where):
-        if key not in obj:
-            raise BadReportError("{} has no {!r} (expected {})".format(
-                where, key, expected))
-        if not test(obj[key]):
-            raise BadReportError("{}: {!r} should be {}, got {}".format(
-                where, key, expected, shown(obj[key])))
-        return obj[key]
-
-    if not isinstance(data, dict):
-        raise BadReportError("a JSON report is an object with schema_version"
-                             " and rows, got {}".format(shown(data)))
-    if data.get("schema_version") != SCHEMA_VERSION:
-        raise BadReportError("unsupported schema_version {}, expected {}"
-                             .format(shown(data.get("schema_version")),
-                                     SCHEMA_VERSION))
-    where = "the report"
-    mode = get(data, "mode", lambda v: v in MODES if string(v) else False,
-               " or ".join(map(repr, MODES)), where)
-    sizes = list_of(lambda v: v is None or integer(v))
-    rows = []
-    for i, r in enumerate(get(data, "rows", list_of(lambda v: isinstance(
-            v, dict)), "a list of row objects", where)):
-        at = "row #{}".format(i)
-        rows.append(Row(
-            index=get(r, "index", integer, "an int", at),
-            name=get(r, "name", string, "a string", at),
-            class_name=get(r, "class", string, "a string", at),
-            output_shape=tuple(get(r, "output_shape", sizes,
-                                   "a list of ints or nulls", at)),
-            n_params=get(r, "params", integer, "an int", at),
-            source=get(r, "input", string, "a string", at),
-            flags=tuple(get(r, "flags", list_of(string),
-                            "a list of strings", at)),
-            **{name: tuple(get(r, name, list_of(number), "a list of numbers",
-                               at)) for name in AXIS_FIELDS}))
-    return Report(mode, rows,
-                  list(get(data, "warnings", list_of(string),
-                           "a list of strings", where)),
-                  get(data, "total_params", integer, "an int", where),
-                  get(data, "min_capacity", number, "a number", where))
 
 
 #: HTML colours for nolearn's highlights.
@@ -495,6 +430,7 @@ HTML_COLOURS = {ansi.RED: "#c0392b", ansi.CYAN: "#008b8b",
                 ansi.MAGENTA: "#a0309a"}
 
 
+@register_format("html")
 def html(report, color=True):
     """A standalone HTML page: the report table, highlighted as nolearn
     highlights names, flags also spelled out."""
@@ -520,17 +456,6 @@ def html(report, color=True):
             "\n".join(body), warnings))
 
 
-#: Every text format, by name.  ``plot`` (matplotlib) writes files
-#: instead: see :mod:`nolearn_capacity.plot`.
-FORMATS = OrderedDict([("text", text), ("markdown", markdown), ("csv", csv),
-                       ("json", json), ("html", html)])
-
-
 def render(report, fmt="text", **options):
-    try:
-        renderer = FORMATS[fmt]
-    except (KeyError, TypeError):
-        from .errors import BadArgumentError
-        raise BadArgumentError("unknown format {!r}; valid formats: {}"
-                               .format(fmt, ", ".join(FORMATS))) from None
-    return renderer(report, **options)
+    """``report`` in format ``fmt``, one of :data:`FORMATS`."""
+    return report.render(fmt, **options)

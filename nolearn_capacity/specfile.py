@@ -11,6 +11,7 @@ import os
 
 from .errors import (BadSpecError, clipped, missing_dependency, printable,
                      shown)
+from .report import Report, is_report_data
 
 #: The most values a YAML document may hold once its aliases are expanded:
 #: a few hundred bytes of nested aliases ("billion laughs") would otherwise
@@ -22,7 +23,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 def load(path):
     """Read a spec file; return what :func:`nolearn_capacity.analyze`
-    takes (a :class:`SpecNet`: specs plus nolearn-style keywords).
+    takes (a :class:`SpecNet`: specs plus nolearn-style keywords, or a
+    saved :class:`~nolearn_capacity.report.Report`).
 
     The format follows the extension, in any case (``.YML`` is YAML);
     anything else is read as JSON.
@@ -50,6 +52,9 @@ def load(path):
     except MemoryError:
         raise BadSpecError("{}: too large to read into memory".format(
             where)) from None
+    if is_report_data(data):
+        # a report saved with --format json: rendered or compared as it is
+        return Report.from_dict(data, where)
     return specs_of(data, where)
 
 

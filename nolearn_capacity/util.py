@@ -8,6 +8,8 @@ per-axis receptive fields of :mod:`nolearn_capacity.core`.
 from . import core
 from .adapters import to_network
 from .adapters.lasagne import is_layer
+from .analysis import analyze
+from .records import LegacyRole
 from .render import ansi, conv_table
 
 __all__ = ["ansi", "is_conv2d", "is_maxpool2d", "get_real_filter",
@@ -25,13 +27,13 @@ def is_conv2d(layers):
     """True if ``layers`` (one layer or a list) is or contains one of
     nolearn's conv classes (Conv2DLayer and its cuDNN / cuda-convnet /
     corrmm variants, recognised by class name)."""
-    return _has_role(layers, "conv")
+    return _has_role(layers, LegacyRole.CONV)
 
 
 def is_maxpool2d(layers):
     """True if ``layers`` (one layer or a list) is or contains a
     MaxPool2DLayer or one of its GPU variants."""
-    return _has_role(layers, "maxpool")
+    return _has_role(layers, LegacyRole.MAXPOOL)
 
 
 def get_real_filter(layers, img_size):
@@ -61,6 +63,4 @@ def get_conv_infos(net, min_capacity=100. / 6, detailed=False,
     mode : {'legacy', 'exact'}
         'legacy' is nolearn 0.6.1's arithmetic, byte for byte.
     """
-    network = to_network(net, complete=(mode == "exact"))
-    report = core.report(network, mode, min_capacity)
-    return conv_table(report, detailed)
+    return conv_table(analyze(net, mode, min_capacity), detailed)

@@ -36,7 +36,7 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
     one named 'input', so it is nolearn's own ``input_shape`` keyword, or
     else its only InputLayer); a built Lasagne net must agree with it.
     """
-    from ..core import Network
+    from ..records import Network
     if isinstance(obj, Network):
         return obj
     if is_torch_module(obj):

@@ -14,7 +14,7 @@ import math
 import numbers
 
 from .. import geometry
-from ..core import LayerRecord, Network
+from ..records import LayerRecord, Network
 from ..errors import (BadShapeError, CapacityError, EmptyNetworkError,
                       GraphError, NotANetworkError, UnsupportedLayerError,
                       clipped, describe_layer, printable, shown)

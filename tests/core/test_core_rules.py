@@ -95,7 +95,8 @@ def test_legacy_fused_activation_is_transparent():
     def rec(role, size=None, shape=(None, 1, 32, 32)):
         return LayerRecord(name=None, label=role, class_name=role,
                            op="pointwise", output_shape=shape,
-                           legacy_role=role, legacy_size=size)
+                           legacy_role=None if role == "input" else role,
+                           legacy_size=size)
     with_relu = [rec("input"), rec("conv", (3, 3)), rec("fused"),
                  rec("maxpool", (2, 2)), rec("conv", (3, 3))]
     without = [r for r in with_relu if r.legacy_role != "fused"]

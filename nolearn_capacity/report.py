@@ -1,0 +1,312 @@
+"""The hand-off: a :class:`Report` of one :class:`Row` per layer.
+
+The rules (:mod:`.core`) make reports; renderers (:mod:`.render`,
+:mod:`.plot`), :mod:`.compare`, the drop-in and the CLI read them.  A
+report holds everything they need (geometry per layer as well as the
+numbers), so it can be saved as JSON, read back with :meth:`Report.from_json`
+and rendered or compared later without any framework.
+
+Renderers register themselves here (:func:`register_format`); this module
+imports none of them, so imports go one way.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field as dc_field
+
+from .errors import BadArgumentError, BadReportError, clipped, printable, \
+    shown
+from .records import LegacyRole, Op, Words
+
+#: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
+DEFAULT_MIN_CAPACITY = 100. / 6
+
+#: The analyses a report can come from.
+MODES = ("exact", "legacy")
+
+#: Axis letters of per-axis values, by number of spatial axes.
+AXIS_NAMES = {1: ("X",), 2: ("Y", "X"), 3: ("Z", "Y", "X")}
+
+
+class Flag(Words):
+    """What a row is flagged for, in the order flags are shown."""
+    #: a unit of this layer depends on no input pixel at all
+    SEES_NOTHING = "sees-nothing"
+    #: capacity under ``min_capacity`` on some axis
+    LOW_CAPACITY = "low-capacity"
+    #: the field is wider than the image on some axis
+    OVER_COVERAGE = "over-coverage"
+    #: merged branches whose grids disagree
+    MISALIGNED = "misaligned"
+    #: a layer without a geometry rule upstream
+    APPROXIMATE = "approximate"
+    #: neighbouring units see fields of different sizes
+    SHIFT_VARIANT = "shift-variant"
+
+
+#: Flag names, in the order they are shown.
+FLAGS = tuple(Flag)
+
+
+@dataclass(slots=True)
+class Row:
+    """One table row.  Per-axis values are tuples (Y, X for 2D).
+
+    ``op``, ``inputs`` (indices of the rows feeding this one), ``kernel``,
+    ``stride``, ``pad`` (leading), ``dilation``, ``legacy_role`` and
+    ``note`` are the layer's geometry, as its adapter read it; the rest is
+    what the analysis found.  ``name`` is the layer's name, or nolearn's
+    label for an unnamed layer (``named`` False).
+    """
+    index: int
+    name: str
+    class_name: str
+    output_shape: tuple
+    n_params: int
+    op: Op | None = None
+    inputs: tuple = ()
+    kernel: tuple = ()
+    stride: tuple = ()
+    pad: tuple = ()
+    dilation: tuple = ()
+    jump: tuple = ()
+    field: tuple = ()
+    field_min: tuple = ()
+    start: tuple = ()
+    real_filter: tuple = ()
+    capacity: tuple = ()
+    coverage: tuple = ()
+    source: str = ""
+    flags: tuple = ()
+    legacy_role: LegacyRole | None = None
+    note: str = ""
+    named: bool = True
+
+    @property
+    def size(self):
+        return "x".join(map(str, self.output_shape[1:]))
+
+
+#: Per-axis row attributes, in CSV / JSON order.
+AXIS_FIELDS = ("kernel", "stride", "pad", "dilation", "jump", "field_min",
+               "field", "start", "real_filter", "capacity", "coverage")
+
+#: Bump when the JSON layout changes incompatibly.  Version 1 had no
+#: geometry (op, inputs, pad, dilation, legacy_role, note); it still reads.
+SCHEMA_VERSION = 2
+
+#: name -> renderer(report, **options) -> str; filled by :mod:`.render`.
+FORMATS = {}
+
+#: name -> writer(report, path) -> path; filled by :mod:`.plot`.
+WRITERS = {}
+
+
+def register_format(name, registry=FORMATS):
+    """Decorator: ``renderer(report, **options)`` renders format ``name``."""
+    def add(renderer):
+        registry[name] = renderer
+        return renderer
+    return add
+
+
+def axis_names(report):
+    """The axis letters of a report's per-axis columns (Y, X for 2D)."""
+    n = max([len(r.capacity) for r in report.rows] + [0])
+    return AXIS_NAMES.get(n, ())
+
+
+@dataclass(slots=True)
+class Report:
+    """The result of an analysis: rows, warnings and what produced them."""
+    mode: str
+    rows: list
+    warnings: list = dc_field(default_factory=list)
+    total_params: int = 0
+    min_capacity: float = DEFAULT_MIN_CAPACITY
+
+    def render(self, fmt="text", **options):
+        """The report as text in format ``fmt`` (see :data:`FORMATS`)."""
+        try:
+            renderer = FORMATS[fmt]
+        except (KeyError, TypeError):
+            raise BadArgumentError("unknown format {}; valid formats: {}"
+                                   .format(shown(fmt), ", ".join(FORMATS))
+                                   ) from None
+        return renderer(self, **options)
+
+    def __str__(self):
+        return self.render("text", color=False)
+
+    def to_text(self, color=False):
+        return self.render("text", color=color)
+
+    def to_markdown(self):
+        return self.render("markdown")
+
+    def to_csv(self):
+        return self.render("csv")
+
+    def to_json(self):
+        return self.render("json")
+
+    def to_html(self, color=True):
+        return self.render("html", color=color)
+
+    def plot(self, path):
+        """Capacity and coverage against depth, to a PNG or SVG file
+        (needs matplotlib: ``pip install nolearn_capacity[plot]``)."""
+        return WRITERS["plot"](self, path)
+
+    def to_dict(self):
+        """The report as plain JSON-able data (docs/json-schema.md)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "mode": self.mode,
+            "total_params": self.total_params,
+            "min_capacity": self.min_capacity,
+            "warnings": list(self.warnings),
+            "rows": [{
+                "index": row.index, "name": row.name,
+                "class": row.class_name,
+                "op": None if row.op is None else str(row.op),
+                "inputs": list(row.inputs),
+                "output_shape": list(row.output_shape),
+                "params": row.n_params, "input": row.source,
+                **{name: list(getattr(row, name)) for name in AXIS_FIELDS},
+                "flags": [str(f) for f in row.flags],
+                "legacy_role": None if row.legacy_role is None
+                else str(row.legacy_role),
+                "note": row.note, "named": row.named,
+            } for row in self.rows],
+        }
+
+    @classmethod
+    def from_dict(cls, data, where="the report"):
+        """A report from :meth:`to_dict`'s data; anything else raises
+        :class:`~nolearn_capacity.errors.BadReportError` naming the key,
+        the row and the value found."""
+        return _read(data, where)
+
+    @classmethod
+    def from_json(cls, text, where="the report"):
+        """A report from JSON text (the ``json`` format's output)."""
+        import json
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as error:
+            raise BadReportError("{} is not a JSON report: {}".format(
+                where, clipped(printable(error), 120))) from None
+        except RecursionError:
+            raise BadReportError("{} is not a JSON report: nested too "
+                                 "deeply".format(where)) from None
+        return cls.from_dict(data, where)
+
+
+def is_report_data(data):
+    """True for what :meth:`Report.to_dict` makes (a saved report)."""
+    return isinstance(data, dict) and "schema_version" in data
+
+
+# --------------------------------------------------------------------------
+# Reading saved reports back, checked
+# --------------------------------------------------------------------------
+
+def _integer(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _string(v):
+    return isinstance(v, str)
+
+
+def _list_of(test):
+    return lambda v: isinstance(v, list) and all(test(x) for x in v)
+
+
+def _member(kind, optional=True):
+    values = {m.value for m in kind}
+    return lambda v: (v is None and optional) or (_string(v) and v in values)
+
+
+_MISSING = object()
+
+
+def _get(obj, key, test, expected, where, default=_MISSING):
+    if key not in obj:
+        if default is not _MISSING:
+            return default
+        raise BadReportError("{} has no {!r} (expected {})".format(
+            where, key, expected))
+    if not test(obj[key]):
+        raise BadReportError("{}: {!r} should be {}, got {}".format(
+            where, key, expected, shown(obj[key])))
+    return obj[key]
+
+
+def _enum(kind, value):
+    return None if value is None else kind(value)
+
+
+def _read(data, where):
+    if not isinstance(data, dict):
+        raise BadReportError("{}: a JSON report is an object with "
+                             "schema_version and rows, got {}".format(
+                                 where, shown(data)))
+    version = data.get("schema_version")
+    if version not in (1, SCHEMA_VERSION):
+        raise BadReportError("{}: unsupported schema_version {}, expected "
+                             "1 or {}".format(where, shown(version),
+                                              SCHEMA_VERSION))
+    # version 1 lacks the geometry: absent keys take empty values
+    old = {} if version == SCHEMA_VERSION else {"default": None}
+    old_tuple = {} if version == SCHEMA_VERSION else {"default": []}
+    mode = _get(data, "mode", lambda v: _string(v) and v in MODES,
+                " or ".join(map(repr, MODES)), where)
+    sizes = _list_of(lambda v: v is None or _integer(v))
+    rows = []
+    for i, r in enumerate(_get(data, "rows", _list_of(lambda v: isinstance(
+            v, dict)), "a list of row objects", where)):
+        at = "{}, row #{}".format(where, i)
+
+        def get(key, test, expected, **default):
+            return _get(r, key, test, expected, at, **default)
+        # checked in the order to_dict writes them
+        values = dict(
+            index=get("index", _integer, "an int"),
+            name=get("name", _string, "a string"),
+            class_name=get("class", _string, "a string"),
+            op=_enum(Op, get("op", _member(Op), "an op or null", **old)),
+            inputs=tuple(get("inputs", _list_of(_integer), "a list of ints",
+                             **old_tuple)),
+            output_shape=tuple(get("output_shape", sizes,
+                                   "a list of ints or nulls")),
+            n_params=get("params", _integer, "an int"),
+            source=get("input", _string, "a string"))
+        for name in AXIS_FIELDS:
+            values[name] = tuple(get(
+                name, _list_of(_number), "a list of numbers",
+                **(old_tuple if name in ("pad", "dilation") else {})))
+        values.update(
+            flags=tuple(Flag(f) for f in get(
+                "flags", _list_of(_member(Flag, optional=False)),
+                "a list of flag names")),
+            legacy_role=_enum(LegacyRole, get(
+                "legacy_role", _member(LegacyRole),
+                "a legacy role or null", **old)),
+            note=get("note", _string, "a string",
+                     **({} if version == SCHEMA_VERSION
+                        else {"default": ""})),
+            named=get("named", lambda v: isinstance(v, bool), "a bool",
+                      **({} if version == SCHEMA_VERSION
+                         else {"default": True})))
+        rows.append(Row(**values))
+    return Report(mode, rows,
+                  list(_get(data, "warnings", _list_of(_string),
+                            "a list of strings", where)),
+                  _get(data, "total_params", _integer, "an int", where),
+                  _get(data, "min_capacity", _number, "a number", where))
