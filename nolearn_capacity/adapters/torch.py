@@ -10,7 +10,10 @@ The walk is separate from the rules.  The walk traces the module with
 trace (data-dependent control flow, ...) are walked with forward hooks on
 their leaf modules instead, with a warning: functional calls are then
 invisible and modules are assumed to form a chain.  The analysed module is
-never changed: both walks run on a deep copy in eval mode.
+never changed: both walks run on a copy in eval mode whose parameters and
+buffers live on the meta device (no weights copied, no data computed, so
+any input size is cheap); only a module that cannot run there runs on a
+real deep copy, on zeros of a bounded size.
 
 Each rule is ``rule(call, n_axes) -> dict`` of
 :class:`~nolearn_capacity.core.LayerRecord` fields (at least ``op``), where
@@ -22,8 +25,9 @@ a rule become op ``'unknown'``, which the core flags.  Users add rules with
 """
 import copy
 import inspect
+import math
 import operator
-import sys
+import threading
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -35,7 +39,8 @@ import torch.nn.functional as F
 
 from ..core import LayerRecord, Network
 from .. import geometry
-from ..errors import BadShapeError, UnsupportedLayerError, describe_layer
+from ..errors import (BadShapeError, UnsupportedLayerError, clipped,
+                      describe_layer, printable, shown)
 
 MODULE_RULES = {}
 FUNCTION_RULES = {}
@@ -840,23 +845,76 @@ class _Tracer(torch.fx.Tracer):
             m, qualname)
 
 
-def _working_copy(module):
-    """A deep copy in eval mode to run; the caller's module stays as it
-    was (no running statistics, lazy parameters or flags change)."""
-    # lazy modules' uninitialised tensors refuse deepcopy: give the copy
-    # fresh ones (running it then initialises the copy only)
+#: torch.fx patches ``nn.Module.__call__`` and friends while it traces, and
+#: lazy modules and hooks change shared state while the module runs: one
+#: analysis at a time, so that concurrent calls cannot see each other's
+#: patches (issue 8).
+_LOCK = threading.RLock()
+
+#: The most bytes of zeros the real-data fallback allocates: the meta
+#: device needs none, real tensors of a 1x3x100000x100000 input need 120 GB.
+MAX_REAL_BYTES = 10 ** 9
+
+
+def _meta_twin(tensor):
+    """A tensor of the same class, shape and dtype with no storage."""
+    twin = torch.empty_like(tensor, device="meta")
+    if isinstance(tensor, nn.Parameter):
+        twin = nn.Parameter(twin, requires_grad=tensor.requires_grad)
+    return twin
+
+
+def _working_copy(module, meta):
+    """A copy in eval mode to trace and run, so that the caller's module
+    stays as it was (no running statistics, lazy parameters, flags or
+    attributes change).  With ``meta`` its parameters and buffers are
+    storage-less twins on the meta device: copying costs no weights and
+    running it costs no data; else it is a full deep copy."""
     memo = {}
     for tensor in list(module.parameters()) + list(module.buffers()):
         if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
-            memo[id(tensor)] = type(tensor)(requires_grad=tensor.requires_grad)
+            # lazy modules' uninitialised tensors refuse deepcopy: give the
+            # copy fresh ones (running it then initialises the copy only)
+            memo[id(tensor)] = type(tensor)(
+                requires_grad=tensor.requires_grad,
+                device="meta" if meta else None)
+        elif meta:
+            memo[id(tensor)] = _meta_twin(tensor)
     try:
         work = copy.deepcopy(module, memo)
     except Exception as error:   # a module that refuses to be copied
         raise UnsupportedLayerError(
             "cannot analyse {}: copying it failed ({}: {}); the analysis "
             "runs on a copy so that the module is never changed".format(
-                type(module).__name__, type(error).__name__, error)) from error
-    return work.eval()
+                printable(type(module).__name__), type(error).__name__,
+                shown(str(error)))) from error
+    work = work.eval()
+    if module_rule(work) is not None:
+        # a lone conv, pool, ...: one record, not the functions inside it
+        work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
+    return work
+
+
+def _zeros(shapes, dtype, meta):
+    """The inputs to run: storage-less on the meta device, else real zeros
+    within :data:`MAX_REAL_BYTES`."""
+    if meta:
+        return [torch.zeros(s, dtype=dtype, device="meta") for s in shapes]
+    size = torch.tensor([], dtype=dtype).element_size() * sum(
+        math.prod(s) for s in shapes)
+    if size > MAX_REAL_BYTES:
+        raise BadShapeError(
+            "input_shape {} is too large to run on real zeros ({:.3g} GB; "
+            "at most {:.3g} GB): this module does not run on the meta "
+            "device, which needs no data; give a smaller input_shape".format(
+                shown(shapes[0] if len(shapes) == 1 else shapes), size / 1e9,
+                MAX_REAL_BYTES / 1e9))
+    try:
+        return [torch.zeros(s, dtype=dtype) for s in shapes]
+    except (RuntimeError, MemoryError) as error:
+        raise BadShapeError("input_shape {} cannot be allocated ({})".format(
+            shown(shapes[0] if len(shapes) == 1 else shapes),
+            type(error).__name__)) from error
 
 
 class _Recorder(torch.fx.Interpreter):
@@ -872,15 +930,24 @@ class _Recorder(torch.fx.Interpreter):
         return value
 
 
-def _fx_records(work, graph, shapes, dtype):
+def _fx_records(work, graph, shapes, meta):
     graph_module = torch.fx.GraphModule(work, graph)
+    if meta:
+        # constants fx kept from tracing (tensors built in forward) are
+        # real tensors on the graph module: their meta twins run with the
+        # meta copy's parameters
+        for node in graph_module.graph.nodes:
+            if node.op == "get_attr" and "." not in node.target:
+                value = getattr(graph_module, node.target, None)
+                if isinstance(value, torch.Tensor) and not value.is_meta:
+                    setattr(graph_module, node.target, _meta_twin(value))
     placeholders = [n for n in graph_module.graph.nodes
                     if n.op == "placeholder"]
     if len(shapes) > len(placeholders):
         raise BadShapeError("input_shape gives {} shapes, but the module "
                             "takes {} inputs".format(len(shapes),
                                                      len(placeholders)))
-    args = [torch.zeros(s, dtype=dtype) for s in shapes]
+    args = _zeros(shapes, _dtype(work), meta)
     for node in placeholders[len(shapes):]:
         if not node.args:
             raise BadShapeError(
@@ -955,11 +1022,11 @@ def _leaf_modules(work):
     return leaves
 
 
-def _hook_records(work, shapes, dtype):
+def _hook_records(work, shapes, meta):
     """Forward hooks on leaf modules, in call order.  A module's input is
     the record whose output tensor it receives, else the previous record
     (the chain assumption: functional calls in between are invisible)."""
-    args = [torch.zeros(s, dtype=dtype) for s in shapes]
+    args = _zeros(shapes, _dtype(work), meta)
     records = [input_record(name, s)
                for name, s in zip(_input_names(work, len(shapes)), shapes)]
     produced = {id(a): i for i, a in enumerate(args)}
@@ -1027,14 +1094,28 @@ def _defaults(module, n_inputs):
     return fixed or None
 
 
-def _caller_level():
-    """The stack level of the first frame outside this package, so that
-    warnings point at the user's call."""
-    level, frame = 1, sys._getframe(1)
-    while frame is not None and frame.f_globals.get(
-            "__name__", "").startswith("nolearn_capacity"):
-        level, frame = level + 1, frame.f_back
-    return level
+#: Where the fallback warning was shown, as ``warnings.warn`` keeps it per
+#: module: the same module analysed twice warns once.
+_WARNED = {}
+
+
+def _warn_fallback(module, error):
+    """The hooks fallback's warning, attributed to the analysed module's
+    ``forward`` (its file and ``def`` line), not to whichever script, runpy
+    frame or CLI wrapper called the analysis."""
+    cls = type(module)
+    code = getattr(getattr(cls, "forward", None), "__code__", None)
+    filename, line = (code.co_filename, code.co_firstlineno) if code else (
+        "<{}>".format(cls.__module__), 0)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    warnings.warn_explicit(
+        "torch.fx cannot trace {} ({}: {}); falling back to forward hooks "
+        "on its leaf modules: functional calls (torch.cat, +, F.*) are "
+        "invisible there, and modules are assumed to form a chain".format(
+            printable(cls.__name__), type(error).__name__,
+            clipped(printable(reason), 200)),
+        UserWarning, filename, line, module=cls.__module__,
+        registry=_WARNED)
 
 
 def network_of(module, input_shape):
@@ -1043,7 +1124,8 @@ def network_of(module, input_shape):
     Parameters
     ----------
     module : torch.nn.Module
-        Never changed: the analysis runs on a deep copy in eval mode.
+        Never changed: the analysis runs on a copy in eval mode (see the
+        module's docstring).  Safe to call from several threads.
     input_shape : tuple of int, or list of tuples
         The input's shape, batch included, e.g. ``(1, 3, 224, 224)``; a list
         of shapes for a module with several inputs (in ``forward``'s order).
@@ -1062,28 +1144,41 @@ def network_of(module, input_shape):
     ['input', 'window', 'pointwise', 'window']
     """
     shapes = _shapes(input_shape)
-    work = _working_copy(module)
-    if module_rule(work) is not None:
-        # a lone conv, pool, ...: one record, not the functions inside it
-        work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
-    dtype = _dtype(work)
-    try:
-        graph = _Tracer().trace(work, concrete_args=_defaults(work,
-                                                              len(shapes)))
-    except Exception as error:
-        warnings.warn(
-            "torch.fx cannot trace {} ({}: {}); falling back to forward hooks "
-            "on its leaf modules: functional calls (torch.cat, +, F.*) are "
-            "invisible there, and modules are assumed to form a chain"
-            .format(type(module).__name__, type(error).__name__,
-                    str(error).strip().splitlines()[0] if str(error) else ""),
-            stacklevel=_caller_level())
-        work = _working_copy(module)    # tracing may have run code on it
-        if module_rule(work) is not None:
-            work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
-        records = _hook_records(work, shapes, dtype)
-    else:
-        records = _fx_records(work, graph, shapes, dtype)
+    with _LOCK:
+        return _network(module, shapes)
+
+
+def _network(module, shapes):
+    """Trace once (on the meta copy), then learn the shapes on the meta
+    device; modules that do not run there (data-dependent control flow,
+    tensors built on the CPU inside ``forward``) run on a real deep copy."""
+    warned = False
+    for meta in (True, False):
+        try:
+            work = _working_copy(module, meta)
+        except UnsupportedLayerError:
+            if not meta:
+                raise
+            continue
+        try:
+            graph = _Tracer().trace(work, concrete_args=_defaults(
+                work, len(shapes)))
+        except Exception as error:
+            if not warned:
+                _warn_fallback(module, error)
+                warned = True
+            graph = None
+        try:
+            if graph is None:
+                # a fresh copy: tracing may have run code on this one
+                work = _working_copy(module, meta)
+                records = _hook_records(work, shapes, meta)
+            else:
+                records = _fx_records(work, graph, shapes, meta)
+            break
+        except BadShapeError:
+            if not meta:
+                raise
     # after the run, so that lazy modules have their parameters
     total = sum(_trainable(work.parameters()).values())
     return Network(tuple(records), total)
