@@ -704,6 +704,18 @@ POINTWISE_FUNCTIONS = tuple(
     "half", "to", "type", "type_as", "__neg__", "sign")
 
 register_module_rule(*POINTWISE_MODULES)(_op("pointwise"))
+
+#: Per-position modules whose output has their input's shape and dtype
+#: (:class:`_Recorder` need not run them on the meta device).
+SHAPE_KEEPING_MODULES = POINTWISE_MODULES
+
+
+def _keeps_shape(target):
+    try:
+        return target in ACTIVATION_FUNCTIONS and function_rule(target) is \
+            FUNCTION_RULES[F.relu]
+    except (TypeError, KeyError):
+        return False
 register_function_rule(*POINTWISE_FUNCTIONS)(_op("pointwise"))
 
 
@@ -918,11 +930,35 @@ def _zeros(shapes, dtype, meta):
 
 
 class _Recorder(torch.fx.Interpreter):
-    """Runs the traced graph once; keeps each node's output shape."""
+    """Runs the traced graph once; keeps each node's output shape.
 
-    def __init__(self, graph_module):
-        super().__init__(graph_module)
+    With ``meta``, modules and functions that act per position (and keep
+    shape and dtype) are not run: their input stands for their output.
+    Many meta kernels are Python decompositions (batch norm, hardtanh) and
+    would cost more than the rest of the analysis."""
+
+    def __init__(self, module, graph, meta=False):
+        super().__init__(module, graph=graph)
         self.seen = {}
+        self.meta = meta
+
+    def call_module(self, target, args, kwargs):
+        if self.meta and len(args) == 1 and not kwargs and isinstance(
+                args[0], torch.Tensor):
+            module = self.fetch_attr(target)
+            # lazy modules must run: that creates their parameters
+            if isinstance(module, SHAPE_KEEPING_MODULES) and not isinstance(
+                    module, nn.modules.lazy.LazyModuleMixin):
+                return args[0]
+        return super().call_module(target, args, kwargs)
+
+    def call_function(self, target, args, kwargs):
+        if self.meta and args and isinstance(args[0], torch.Tensor) and \
+                _keeps_shape(target) and not any(
+                    isinstance(a, torch.Tensor) for a in
+                    _flat(list(args[1:]) + list(kwargs.values()))):
+            return args[0]
+        return super().call_function(target, args, kwargs)
 
     def run_node(self, n):
         value = super().run_node(n)
@@ -931,18 +967,18 @@ class _Recorder(torch.fx.Interpreter):
 
 
 def _fx_records(work, graph, shapes, meta):
-    graph_module = torch.fx.GraphModule(work, graph)
+    """Records from the graph traced on ``work`` (interpreted directly: no
+    GraphModule, whose code generation would cost more than the run)."""
     if meta:
         # constants fx kept from tracing (tensors built in forward) are
-        # real tensors on the graph module: their meta twins run with the
-        # meta copy's parameters
-        for node in graph_module.graph.nodes:
+        # real tensors set on the root: their meta twins run with the meta
+        # copy's parameters
+        for node in graph.nodes:
             if node.op == "get_attr" and "." not in node.target:
-                value = getattr(graph_module, node.target, None)
+                value = getattr(work, node.target, None)
                 if isinstance(value, torch.Tensor) and not value.is_meta:
-                    setattr(graph_module, node.target, _meta_twin(value))
-    placeholders = [n for n in graph_module.graph.nodes
-                    if n.op == "placeholder"]
+                    setattr(work, node.target, _meta_twin(value))
+    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
     if len(shapes) > len(placeholders):
         raise BadShapeError("input_shape gives {} shapes, but the module "
                             "takes {} inputs".format(len(shapes),
@@ -955,13 +991,13 @@ def _fx_records(work, graph, shapes, meta):
                 "inputs ({} has no default)".format(
                     len(shapes), len(placeholders), node.name))
         args.append(node.args[0])
-    recorder = _Recorder(graph_module)
+    recorder = _Recorder(work, graph, meta)
     with torch.no_grad():
         _run(recorder.run, args, shapes)
     modules = dict(work.named_modules())
     params = dict(work.named_parameters(remove_duplicate=False))
     records, position, calls = [], {}, {}
-    for node in graph_module.graph.nodes:
+    for node in graph.nodes:
         value = recorder.seen.get(node)
         out = _first_tensor(value)
         if node.op == "placeholder":
