@@ -74,6 +74,11 @@ class Call:
     kwargs: dict = field(default_factory=dict)
     in_shape: tuple = ()
     out_shape: tuple = ()
+    #: Per dimension of the input / output tensor, the spatial axis it
+    #: holds (0 for the first) or None (batch, channels, features); None
+    #: when not known.  Hooks only see channels-first maps.
+    in_layout: tuple = None
+    out_layout: tuple = None
 
     def arg(self, position, name, default=None):
         """An argument given by position or by keyword."""
@@ -209,9 +214,18 @@ def module_rule_of_class(cls):
 
 def function_rule(target):
     try:
-        return FUNCTION_RULES.get(target)
+        rule = FUNCTION_RULES.get(target)
     except TypeError:   # unhashable target
         return None
+    if rule is None and getattr(target, "__name__", None) in \
+            PER_SAMPLE_FUNCTIONS:
+        return FUNCTION_RULES[F.dropout]
+    return rule
+
+
+#: Functions of libraries this module does not import (torchvision's,
+#: timm's) that drop whole samples or act per position, by name.
+PER_SAMPLE_FUNCTIONS = ("stochastic_depth", "drop_path")
 
 
 def _named(*names):
@@ -599,6 +613,152 @@ register_function_rule(*_named(
     "transpose", "split", "chunk", "narrow", "expand", "expand_as",
     "repeat", "view_as", "reshape_as", "unflatten")(_same_spatial)
 register_module_rule(nn.Flatten, nn.Unflatten)(_same_spatial)
+register_function_rule(*_named("torch.movedim", "torch.swapaxes",
+                               "torch.swapdims"),
+                       "movedim", "swapaxes", "swapdims")(_same_spatial)
+
+
+# --- which tensor dimensions are spatial -----------------------------------
+
+def standard_layout(rank):
+    """(batch, channels, *spatial): ``(None, None, 0, 1, ...)``."""
+    return (None,) * min(rank, 2) + tuple(range(rank - 2))
+
+
+def _dims(values, rank):
+    values = values[0] if len(values) == 1 and isinstance(
+        values[0], (tuple, list)) else values
+    return [int(v) % rank for v in values]
+
+
+def _moved(call, layout):
+    """The layout after permute / transpose / movedim, else None."""
+    name = call.target if isinstance(call.target, str) else \
+        function_name(call.target)
+    rank = len(layout)
+    rest = list(call.args[1:])
+    if name == "permute":
+        order = _dims(rest or [call.kwargs.get("dims")], rank)
+        return tuple(layout[d] for d in order)
+    if name in ("transpose", "swapaxes", "swapdims"):
+        a, b = _dims([call.arg(1, "dim0"), call.arg(2, "dim1")], rank)
+        moved = list(layout)
+        moved[a], moved[b] = moved[b], moved[a]
+        return tuple(moved)
+    if name == "movedim":
+        src = call.arg(1, "source")
+        dst = call.arg(2, "destination")
+        src, dst = (_dims([v], rank) if isinstance(v, int) else _dims(v, rank)
+                    for v in (src, dst))
+        order = [d for d in range(rank) if d not in src]
+        for s_, d_ in sorted(zip(dst, src)):
+            order.insert(s_, d_)
+        return tuple(layout[d] for d in order)
+    return None
+
+
+def _reshaped(in_shape, out_shape, layout):
+    """The layout after a view/reshape/flatten/unflatten/squeeze: a spatial
+    dimension is followed when the output has one dimension of the same
+    length at the same offset (every dimension before it holds the same
+    number of elements); merged or split, it is lost (None)."""
+    def prefixes(shape):
+        out = [1]
+        for v in shape:
+            out.append(out[-1] * v)
+        return out
+    pa, pb = prefixes(in_shape), prefixes(out_shape)
+    result = [None] * len(out_shape)
+    for d, axis in enumerate(layout):
+        if axis is None:
+            continue
+        for j in range(len(out_shape)):
+            if pb[j] == pa[d] and out_shape[j] == in_shape[d] and \
+                    result[j] is None:
+                result[j] = axis
+                break
+        else:
+            return None
+    return tuple(result)
+
+
+#: Functions, methods and module classes that only move or regroup
+#: dimensions (not split, narrow or repeat them).
+SHAPE_ONLY = set(_named(
+    "torch.flatten", "torch.reshape", "torch.squeeze", "torch.unsqueeze",
+    "torch.permute", "torch.transpose", "torch.movedim", "torch.swapaxes",
+    "torch.swapdims")) | {
+    "view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze",
+    "view_as", "reshape_as", "contiguous", "permute", "transpose",
+    "movedim", "swapaxes", "swapdims", nn.Flatten, nn.Unflatten}
+
+
+def layout_after(call):
+    """Which output dimensions are spatial, from the input's layout."""
+    layout = call.in_layout
+    rank_in, rank_out = len(call.in_shape), len(call.out_shape)
+    if layout is None or len(layout) != rank_in:
+        return standard_layout(rank_out) if rank_out == rank_in else None
+    try:
+        shape_only = call.target in SHAPE_ONLY or type(
+            call.target) in SHAPE_ONLY
+    except TypeError:
+        shape_only = False
+    if shape_only:
+        moved = _moved(call, layout)
+        if moved is not None:
+            return moved
+        return _reshaped(call.in_shape, call.out_shape, layout)
+    if rank_out == rank_in:
+        return layout
+    return None
+
+
+def _spatial_order(layout):
+    return [a for a in layout if a is not None] if layout is not None \
+        else None
+
+
+def by_layout(call, fields):
+    """The record's fields, judged by where the spatial axes are (they
+    may sit anywhere once a map is permuted or regrouped).
+
+    A shape-only op that keeps every spatial dimension, in order and of
+    the same length, acts per position; one that leaves no spatial
+    dimension is a collapse.  ``Linear`` on a non-spatial last dimension
+    is a 1x1 convolution.  Any other op on a map whose spatial axes are
+    not (2, 3, ...) cannot use its rule: ``'unknown'``."""
+    before, after = _spatial_order(call.in_layout), _spatial_order(
+        call.out_layout)
+    n_axes = len(before) if before is not None else 0
+    try:
+        shape_only = call.target in SHAPE_ONLY or type(
+            call.target) in SHAPE_ONLY
+    except TypeError:
+        shape_only = False
+    if shape_only and before is not None:
+        if after == before and before:
+            lengths_in = [n for n, a in zip(call.in_shape, call.in_layout)
+                          if a is not None]
+            lengths_out = [n for n, a in zip(call.out_shape,
+                                             call.out_layout) if a is not None]
+            if lengths_in == lengths_out:
+                return dict(op="pointwise")
+        if after == [] or (after is None and len(call.out_shape) <= 2):
+            return dict(op="collapse") if before else dict(op="pointwise")
+        return dict(op="unknown", note="moves spatial axes {} to {}".format(
+            call.in_shape, call.out_shape))
+    if call.in_layout is None or call.in_layout == standard_layout(
+            len(call.in_shape)):
+        return fields
+    if isinstance(call.target, (nn.Linear, nn.LazyLinear)) or \
+            call.target is F.linear:
+        if call.in_layout[-1] is None and call.out_layout is not None:
+            return window(n_axes, 1, learns=True)
+    if fields["op"] in ("pointwise", "merge"):
+        return fields
+    return dict(op="unknown", note="spatial axes at dimensions {}".format(
+        tuple(d for d, a in enumerate(call.in_layout) if a is not None)))
 
 
 def reduction(call, n_axes):
@@ -779,6 +939,7 @@ def make_record(call, name, inputs, records, params=None):
             if fields["op"] == "merge" and len(set(inputs)) < 2:
                 # x + x, x * constant: one record read, per position
                 fields = _same_spatial(call, n_axes)
+            fields = by_layout(call, fields)
         except (AttributeError, TypeError, ValueError, IndexError) as error:
             raise UnsupportedLayerError("{}: {}".format(
                 describe_layer(name, index, class_name), error)) from error
@@ -996,13 +1157,14 @@ def _fx_records(work, graph, shapes, meta):
         _run(recorder.run, args, shapes)
     modules = dict(work.named_modules())
     params = dict(work.named_parameters(remove_duplicate=False))
-    records, position, calls = [], {}, {}
+    records, position, calls, layouts = [], {}, {}, {}
     for node in graph.nodes:
         value = recorder.seen.get(node)
         out = _first_tensor(value)
         if node.op == "placeholder":
             if out is not None:
                 position[node] = len(records)
+                layouts[node] = standard_layout(len(out.shape))
                 records.append(input_record(str(node.target), out.shape))
             continue
         if node.op in ("get_attr", "output") or out is None:
@@ -1013,7 +1175,11 @@ def _fx_records(work, graph, shapes, meta):
             continue
         call_args = torch.fx.node.map_arg(node.args, recorder.seen.get)
         call_kwargs = torch.fx.node.map_arg(node.kwargs, recorder.seen.get)
-        first = _first_tensor([call_args, call_kwargs])
+        # the first tensor that is a record's output, so that `param * x`
+        # is judged by x
+        source = next(a for a in _flat([node.args, node.kwargs]) if
+                      isinstance(a, torch.fx.Node) and a in position)
+        first = _first_tensor(recorder.seen.get(source))
         if node.op == "call_module":
             target = modules[node.target]
             count = calls.get(node.target, 0)
@@ -1026,7 +1192,10 @@ def _fx_records(work, graph, shapes, meta):
             owned = _trainable(params[p.target] for p in node.all_input_nodes
                                if p.op == "get_attr" and p.target in params)
         call = Call(target, tuple(call_args), dict(call_kwargs),
-                    first.shape if first is not None else (), out.shape)
+                    first.shape if first is not None else (), out.shape,
+                    layouts.get(source))
+        call.out_layout = layout_after(call)
+        layouts[node] = call.out_layout
         position[node] = len(records)
         records.append(make_record(call, name, parents, records, owned))
     return records

@@ -56,10 +56,6 @@ def headless(model):
     return model
 
 
-SHUFFLE = "channel shuffle (issue 10 item 2): view to 5-D, transpose, " \
-    "view back is judged by shapes, so later fields stop growing"
-CHANNELS_LAST = "channels-last blocks (issue 10 item 2): permute, Linear on " \
-    "channels and stochastic depth flag exact rows approximate"
 PAD_IN_FORWARD = GLOBAL + "; and F.pad in forward (item 3) moves the start"
 
 #: (family, builder, options, input side, xfail reason or None).
@@ -73,10 +69,10 @@ ZOO_CASES = [
     ("MobileNetV2", "torchvision:mobilenet_v2", {}, 96, None),
     ("MobileNetV3-S", "torchvision:mobilenet_v3_small", {}, 96, GLOBAL),
     ("SqueezeNet-1.1", "torchvision:squeezenet1_1", {}, 96, None),
-    ("ShuffleNetV2", "torchvision:shufflenet_v2_x0_5", {}, 96, SHUFFLE),
+    ("ShuffleNetV2", "torchvision:shufflenet_v2_x0_5", {}, 96, None),
     ("EfficientNet-B0", "torchvision:efficientnet_b0", {}, 96, GLOBAL),
     ("RegNetY-400MF", "torchvision:regnet_y_400mf", {}, 96, GLOBAL),
-    ("ConvNeXt-T", "torchvision:convnext_tiny", {}, 96, CHANNELS_LAST),
+    ("ConvNeXt-T", "torchvision:convnext_tiny", {}, 96, None),
     ("MNASNet-0.5", "torchvision:mnasnet0_5", {}, 96, None),
     ("DeepLabV3-MobileNetV3", "torchvision:segmentation."
      "deeplabv3_mobilenet_v3_large", {}, 96, GLOBAL),
@@ -155,16 +151,15 @@ def node_values(graph_module, x):
 
 
 def checked_rows(report):
-    """Windows (conv, pool: their maps are channels-first) at a quarter,
-    half and three quarters, and the last channels-first map."""
-    spatial = [r for r in report.rows
-               if len(r.output_shape) == 4 and min(r.output_shape[2:]) > 1
-               and r.index > 0 and r.kernel]
-    last = [r for r in report.rows if len(r.output_shape) == 4 and
-            min(r.output_shape[2:]) > 1 and r.index > 0 and
-            r.output_shape[1] > max(r.output_shape[2:])]
-    if last and last[-1].index > spatial[-1].index:
-        spatial.append(last[-1])
+    """Windows (conv, pool) at a quarter, half and three quarters, and the
+    last map.  Inputs are square, so a channels-first map is one whose last
+    two lengths agree (a channels-last one ends with its channels)."""
+    maps = [r for r in report.rows if r.index > 0 and
+            len(r.output_shape) == 4 and r.output_shape[2] ==
+            r.output_shape[3] > 1 and r.output_shape[1] != r.output_shape[2]]
+    spatial = [r for r in maps if r.kernel]
+    if maps[-1].index > spatial[-1].index:
+        spatial.append(maps[-1])
     picks = sorted({len(spatial) * q // 4 for q in (1, 2, 3)} |
                    {len(spatial) - 1})
     return [spatial[i] for i in picks]
