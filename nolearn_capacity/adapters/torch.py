@@ -79,6 +79,8 @@ class Call:
     #: when not known.  Hooks only see channels-first maps.
     in_layout: tuple = None
     out_layout: tuple = None
+    #: ``F.pad`` widths applied inside the module's own ``forward``.
+    pads: tuple = ()
 
     def arg(self, position, name, default=None):
         """An argument given by position or by keyword."""
@@ -940,6 +942,11 @@ def make_record(call, name, inputs, records, params=None):
                 # x + x, x * constant: one record read, per position
                 fields = _same_spatial(call, n_axes)
             fields = by_layout(call, fields)
+            if call.pads and fields.get("op") == "window":
+                # padding done in forward before the window: it leads
+                fields["pad"] = tuple(p + sum(extra) for p, extra in zip(
+                    fields["pad"], zip(*[leading_pads(w, n_axes)
+                                         for w in call.pads])))
         except (AttributeError, TypeError, ValueError, IndexError) as error:
             raise UnsupportedLayerError("{}: {}".format(
                 describe_layer(name, index, class_name), error)) from error
@@ -1090,6 +1097,33 @@ def _zeros(shapes, dtype, meta):
             type(error).__name__)) from error
 
 
+def own_forward(module):
+    """Whether a module with a rule runs a ``forward`` of its own, not the
+    one of the class its rule was written for."""
+    cls = type(module)
+    for base in cls.__mro__:
+        if base in MODULE_RULES:
+            return base is not cls and getattr(cls, "forward", None) is not \
+                getattr(base, "forward", None)
+    return False
+
+
+class _PadWatch(torch.overrides.TorchFunctionMode):
+    """Collects the widths of the ``F.pad`` calls made while active."""
+
+    def __init__(self):
+        super().__init__()
+        self.widths = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", None) == "pad" and len(args) > 1:
+            self.widths.append(tuple(int(w) for w in args[1]))
+        elif getattr(func, "__name__", None) == "pad" and "pad" in kwargs:
+            self.widths.append(tuple(int(w) for w in kwargs["pad"]))
+        return func(*args, **kwargs)
+
+
 class _Recorder(torch.fx.Interpreter):
     """Runs the traced graph once; keeps each node's output shape.
 
@@ -1102,15 +1136,24 @@ class _Recorder(torch.fx.Interpreter):
         super().__init__(module, graph=graph)
         self.seen = {}
         self.meta = meta
+        self.pads = {}
 
     def call_module(self, target, args, kwargs):
+        module = self.fetch_attr(target)
+        # lazy modules must run: that creates their parameters
         if self.meta and len(args) == 1 and not kwargs and isinstance(
-                args[0], torch.Tensor):
-            module = self.fetch_attr(target)
-            # lazy modules must run: that creates their parameters
-            if isinstance(module, SHAPE_KEEPING_MODULES) and not isinstance(
-                    module, nn.modules.lazy.LazyModuleMixin):
-                return args[0]
+                args[0], torch.Tensor) and isinstance(
+                module, SHAPE_KEEPING_MODULES) and not isinstance(
+                module, nn.modules.lazy.LazyModuleMixin):
+            return args[0]
+        if own_forward(module):
+            # a subclass of a ruled class (timm's Conv2dSame) may pad in
+            # its forward: note the pads it applies, for its record
+            watch = _PadWatch()
+            with watch:
+                value = super().call_module(target, args, kwargs)
+            self.pads[target] = watch.widths
+            return value
         return super().call_module(target, args, kwargs)
 
     def call_function(self, target, args, kwargs):
@@ -1194,6 +1237,8 @@ def _fx_records(work, graph, shapes, meta):
         call = Call(target, tuple(call_args), dict(call_kwargs),
                     first.shape if first is not None else (), out.shape,
                     layouts.get(source))
+        call.pads = tuple(recorder.pads.get(node.target, ())) if \
+            node.op == "call_module" else ()
         call.out_layout = layout_after(call)
         layouts[node] = call.out_layout
         position[node] = len(records)
@@ -1236,9 +1281,17 @@ def _hook_records(work, shapes, meta):
                for name, s in zip(_input_names(work, len(shapes)), shapes)]
     produced = {id(a): i for i, a in enumerate(args)}
     keep = list(args)    # ids stay unique while the tensors live
-    calls = {}
+    calls, watches = {}, []
+
+    def watch(module, inputs):
+        # as on the fx path: pads a ruled subclass applies in its forward
+        watches.append(_PadWatch().__enter__() if own_forward(module)
+                       else None)
 
     def hook(module, inputs, output, name):
+        pads = watches.pop() if watches else None
+        if pads is not None:
+            pads.__exit__(None, None, None)
         summaries = _summary(tuple(inputs))
         out = _first_tensor(_summary(output))
         first = _first_tensor(summaries)
@@ -1251,7 +1304,8 @@ def _hook_records(work, shapes, meta):
         calls[name] = count + 1
         label = name if not count else "{}_{}".format(name, count)
         call = Call(module, summaries, {},
-                    first.shape if first is not None else (), out.shape)
+                    first.shape if first is not None else (), out.shape,
+                    pads=tuple(pads.widths) if pads is not None else ())
         record = make_record(call, label, parents or [len(records) - 1],
                              records, _trainable(module.parameters()))
         for t in _flat([output]):
@@ -1260,15 +1314,21 @@ def _hook_records(work, shapes, meta):
                 keep.append(t)
         records.append(record)
 
-    handles = [m.register_forward_hook(
-        lambda mod, i, o, name=name: hook(mod, i, o, name))
-        for name, m in _leaf_modules(work)]
+    leaves = _leaf_modules(work)
+    handles = [m.register_forward_pre_hook(watch) for _, m in leaves] + [
+        m.register_forward_hook(
+            lambda mod, i, o, name=name: hook(mod, i, o, name))
+        for name, m in leaves]
     try:
         with torch.no_grad():
             _run(work, args, shapes)
     finally:
         for h in handles:
             h.remove()
+        while watches:      # a forward that raised left its watch on
+            pads = watches.pop()
+            if pads is not None:
+                pads.__exit__(None, None, None)
     return records
 
 

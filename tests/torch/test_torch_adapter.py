@@ -826,3 +826,41 @@ def test_linear_on_channels_last_is_a_1x1_conv_and_counts():
     assert [r.op for r in layers if r.class_name in (
         "permute", "mul", "stochastic_depth", "LayerNorm")] == [
         "pointwise"] * 5
+
+
+# --------------------------------------------------------------------------
+# Padding done inside forward (issue 10 item 3)
+# --------------------------------------------------------------------------
+
+class PadThenConv(nn.Conv2d):
+    """timm's Conv2dSame: pads in forward (TensorFlow's 'SAME' puts the odd
+    pixel behind), then convolves with padding=0."""
+
+    def forward(self, x):
+        return super().forward(F.pad(x, (2, 1, 3, 0)))
+
+
+def test_pads_in_a_subclass_forward_move_the_start():
+    layers = records(nn.Sequential(PadThenConv(1, 2, 5)), (1, 1, 16, 16))
+    assert geometry(layers[1]) == win((5, 5), (1, 1), (3, 2), learns=True)
+    row = nolearn_capacity.analyze(nn.Sequential(PadThenConv(1, 2, 5)),
+                                   input_shape=(1, 1, 16, 16)).rows[1]
+    # unit 0 reads input rows -3..1 and columns -2..2
+    assert row.start == (-0.5, 0.5) and row.field == (5., 5.)
+
+
+def test_pads_in_a_subclass_forward_are_seen_by_hooks_too():
+    class Untraceable(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = PadThenConv(1, 2, 5)
+
+        def forward(self, x):
+            if x.sum() > 0:
+                x = x * 2
+            return self.conv(x)
+
+    with pytest.warns(UserWarning, match="cannot trace Untraceable"):
+        layers = records(Untraceable(), (1, 1, 16, 16))
+    assert geometry(layers[1]) == win((5, 5), (1, 1), (3, 2), learns=True)
+    assert not torch.overrides._get_current_function_mode_stack()
