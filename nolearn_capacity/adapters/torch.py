@@ -10,7 +10,10 @@ The walk is separate from the rules.  The walk traces the module with
 trace (data-dependent control flow, ...) are walked with forward hooks on
 their leaf modules instead, with a warning: functional calls are then
 invisible and modules are assumed to form a chain.  The analysed module is
-never changed: both walks run on a deep copy in eval mode.
+never changed: both walks run on a copy in eval mode whose parameters and
+buffers live on the meta device (no weights copied, no data computed, so
+any input size is cheap); only a module that cannot run there runs on a
+real deep copy, on zeros of a bounded size.
 
 Each rule is ``rule(call, n_axes) -> dict`` of
 :class:`~nolearn_capacity.core.LayerRecord` fields (at least ``op``), where
@@ -22,8 +25,9 @@ a rule become op ``'unknown'``, which the core flags.  Users add rules with
 """
 import copy
 import inspect
+import math
 import operator
-import sys
+import threading
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -35,7 +39,8 @@ import torch.nn.functional as F
 
 from ..core import LayerRecord, Network
 from .. import geometry
-from ..errors import BadShapeError, UnsupportedLayerError, describe_layer
+from ..errors import (BadShapeError, UnsupportedLayerError, clipped,
+                      describe_layer, printable, shown)
 
 MODULE_RULES = {}
 FUNCTION_RULES = {}
@@ -69,6 +74,13 @@ class Call:
     kwargs: dict = field(default_factory=dict)
     in_shape: tuple = ()
     out_shape: tuple = ()
+    #: Per dimension of the input / output tensor, the spatial axis it
+    #: holds (0 for the first) or None (batch, channels, features); None
+    #: when not known.  Hooks only see channels-first maps.
+    in_layout: tuple = None
+    out_layout: tuple = None
+    #: ``F.pad`` widths applied inside the module's own ``forward``.
+    pads: tuple = ()
 
     def arg(self, position, name, default=None):
         """An argument given by position or by keyword."""
@@ -204,9 +216,18 @@ def module_rule_of_class(cls):
 
 def function_rule(target):
     try:
-        return FUNCTION_RULES.get(target)
+        rule = FUNCTION_RULES.get(target)
     except TypeError:   # unhashable target
         return None
+    if rule is None and getattr(target, "__name__", None) in \
+            PER_SAMPLE_FUNCTIONS:
+        return FUNCTION_RULES[F.dropout]
+    return rule
+
+
+#: Functions of libraries this module does not import (torchvision's,
+#: timm's) that drop whole samples or act per position, by name.
+PER_SAMPLE_FUNCTIONS = ("stochastic_depth", "drop_path")
 
 
 def _named(*names):
@@ -594,6 +615,152 @@ register_function_rule(*_named(
     "transpose", "split", "chunk", "narrow", "expand", "expand_as",
     "repeat", "view_as", "reshape_as", "unflatten")(_same_spatial)
 register_module_rule(nn.Flatten, nn.Unflatten)(_same_spatial)
+register_function_rule(*_named("torch.movedim", "torch.swapaxes",
+                               "torch.swapdims"),
+                       "movedim", "swapaxes", "swapdims")(_same_spatial)
+
+
+# --- which tensor dimensions are spatial -----------------------------------
+
+def standard_layout(rank):
+    """(batch, channels, *spatial): ``(None, None, 0, 1, ...)``."""
+    return (None,) * min(rank, 2) + tuple(range(rank - 2))
+
+
+def _dims(values, rank):
+    values = values[0] if len(values) == 1 and isinstance(
+        values[0], (tuple, list)) else values
+    return [int(v) % rank for v in values]
+
+
+def _moved(call, layout):
+    """The layout after permute / transpose / movedim, else None."""
+    name = call.target if isinstance(call.target, str) else \
+        function_name(call.target)
+    rank = len(layout)
+    rest = list(call.args[1:])
+    if name == "permute":
+        order = _dims(rest or [call.kwargs.get("dims")], rank)
+        return tuple(layout[d] for d in order)
+    if name in ("transpose", "swapaxes", "swapdims"):
+        a, b = _dims([call.arg(1, "dim0"), call.arg(2, "dim1")], rank)
+        moved = list(layout)
+        moved[a], moved[b] = moved[b], moved[a]
+        return tuple(moved)
+    if name == "movedim":
+        src = call.arg(1, "source")
+        dst = call.arg(2, "destination")
+        src, dst = (_dims([v], rank) if isinstance(v, int) else _dims(v, rank)
+                    for v in (src, dst))
+        order = [d for d in range(rank) if d not in src]
+        for s_, d_ in sorted(zip(dst, src)):
+            order.insert(s_, d_)
+        return tuple(layout[d] for d in order)
+    return None
+
+
+def _reshaped(in_shape, out_shape, layout):
+    """The layout after a view/reshape/flatten/unflatten/squeeze: a spatial
+    dimension is followed when the output has one dimension of the same
+    length at the same offset (every dimension before it holds the same
+    number of elements); merged or split, it is lost (None)."""
+    def prefixes(shape):
+        out = [1]
+        for v in shape:
+            out.append(out[-1] * v)
+        return out
+    pa, pb = prefixes(in_shape), prefixes(out_shape)
+    result = [None] * len(out_shape)
+    for d, axis in enumerate(layout):
+        if axis is None:
+            continue
+        for j in range(len(out_shape)):
+            if pb[j] == pa[d] and out_shape[j] == in_shape[d] and \
+                    result[j] is None:
+                result[j] = axis
+                break
+        else:
+            return None
+    return tuple(result)
+
+
+#: Functions, methods and module classes that only move or regroup
+#: dimensions (not split, narrow or repeat them).
+SHAPE_ONLY = set(_named(
+    "torch.flatten", "torch.reshape", "torch.squeeze", "torch.unsqueeze",
+    "torch.permute", "torch.transpose", "torch.movedim", "torch.swapaxes",
+    "torch.swapdims")) | {
+    "view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze",
+    "view_as", "reshape_as", "contiguous", "permute", "transpose",
+    "movedim", "swapaxes", "swapdims", nn.Flatten, nn.Unflatten}
+
+
+def layout_after(call):
+    """Which output dimensions are spatial, from the input's layout."""
+    layout = call.in_layout
+    rank_in, rank_out = len(call.in_shape), len(call.out_shape)
+    if layout is None or len(layout) != rank_in:
+        return standard_layout(rank_out) if rank_out == rank_in else None
+    try:
+        shape_only = call.target in SHAPE_ONLY or type(
+            call.target) in SHAPE_ONLY
+    except TypeError:
+        shape_only = False
+    if shape_only:
+        moved = _moved(call, layout)
+        if moved is not None:
+            return moved
+        return _reshaped(call.in_shape, call.out_shape, layout)
+    if rank_out == rank_in:
+        return layout
+    return None
+
+
+def _spatial_order(layout):
+    return [a for a in layout if a is not None] if layout is not None \
+        else None
+
+
+def by_layout(call, fields):
+    """The record's fields, judged by where the spatial axes are (they
+    may sit anywhere once a map is permuted or regrouped).
+
+    A shape-only op that keeps every spatial dimension, in order and of
+    the same length, acts per position; one that leaves no spatial
+    dimension is a collapse.  ``Linear`` on a non-spatial last dimension
+    is a 1x1 convolution.  Any other op on a map whose spatial axes are
+    not (2, 3, ...) cannot use its rule: ``'unknown'``."""
+    before, after = _spatial_order(call.in_layout), _spatial_order(
+        call.out_layout)
+    n_axes = len(before) if before is not None else 0
+    try:
+        shape_only = call.target in SHAPE_ONLY or type(
+            call.target) in SHAPE_ONLY
+    except TypeError:
+        shape_only = False
+    if shape_only and before is not None:
+        if after == before and before:
+            lengths_in = [n for n, a in zip(call.in_shape, call.in_layout)
+                          if a is not None]
+            lengths_out = [n for n, a in zip(call.out_shape,
+                                             call.out_layout) if a is not None]
+            if lengths_in == lengths_out:
+                return dict(op="pointwise")
+        if after == [] or (after is None and len(call.out_shape) <= 2):
+            return dict(op="collapse") if before else dict(op="pointwise")
+        return dict(op="unknown", note="moves spatial axes {} to {}".format(
+            call.in_shape, call.out_shape))
+    if call.in_layout is None or call.in_layout == standard_layout(
+            len(call.in_shape)):
+        return fields
+    if isinstance(call.target, (nn.Linear, nn.LazyLinear)) or \
+            call.target is F.linear:
+        if call.in_layout[-1] is None and call.out_layout is not None:
+            return window(n_axes, 1, learns=True)
+    if fields["op"] in ("pointwise", "merge"):
+        return fields
+    return dict(op="unknown", note="spatial axes at dimensions {}".format(
+        tuple(d for d, a in enumerate(call.in_layout) if a is not None)))
 
 
 def reduction(call, n_axes):
@@ -699,6 +866,18 @@ POINTWISE_FUNCTIONS = tuple(
     "half", "to", "type", "type_as", "__neg__", "sign")
 
 register_module_rule(*POINTWISE_MODULES)(_op("pointwise"))
+
+#: Per-position modules whose output has their input's shape and dtype
+#: (:class:`_Recorder` need not run them on the meta device).
+SHAPE_KEEPING_MODULES = POINTWISE_MODULES
+
+
+def _keeps_shape(target):
+    try:
+        return target in ACTIVATION_FUNCTIONS and function_rule(target) is \
+            FUNCTION_RULES[F.relu]
+    except (TypeError, KeyError):
+        return False
 register_function_rule(*POINTWISE_FUNCTIONS)(_op("pointwise"))
 
 
@@ -762,6 +941,12 @@ def make_record(call, name, inputs, records, params=None):
             if fields["op"] == "merge" and len(set(inputs)) < 2:
                 # x + x, x * constant: one record read, per position
                 fields = _same_spatial(call, n_axes)
+            fields = by_layout(call, fields)
+            if call.pads and fields.get("op") == "window":
+                # padding done in forward before the window: it leads
+                fields["pad"] = tuple(p + sum(extra) for p, extra in zip(
+                    fields["pad"], zip(*[leading_pads(w, n_axes)
+                                         for w in call.pads])))
         except (AttributeError, TypeError, ValueError, IndexError) as error:
             raise UnsupportedLayerError("{}: {}".format(
                 describe_layer(name, index, class_name), error)) from error
@@ -840,31 +1025,144 @@ class _Tracer(torch.fx.Tracer):
             m, qualname)
 
 
-def _working_copy(module):
-    """A deep copy in eval mode to run; the caller's module stays as it
-    was (no running statistics, lazy parameters or flags change)."""
-    # lazy modules' uninitialised tensors refuse deepcopy: give the copy
-    # fresh ones (running it then initialises the copy only)
+#: torch.fx patches ``nn.Module.__call__`` and friends while it traces, and
+#: lazy modules and hooks change shared state while the module runs: one
+#: analysis at a time, so that concurrent calls cannot see each other's
+#: patches (issue 8).
+_LOCK = threading.RLock()
+
+#: The most bytes of zeros the real-data fallback allocates: the meta
+#: device needs none, real tensors of a 1x3x100000x100000 input need 120 GB.
+MAX_REAL_BYTES = 10 ** 9
+
+
+def _meta_twin(tensor):
+    """A tensor of the same class, shape and dtype with no storage."""
+    twin = torch.empty_like(tensor, device="meta")
+    if isinstance(tensor, nn.Parameter):
+        twin = nn.Parameter(twin, requires_grad=tensor.requires_grad)
+    return twin
+
+
+def _working_copy(module, meta):
+    """A copy in eval mode to trace and run, so that the caller's module
+    stays as it was (no running statistics, lazy parameters, flags or
+    attributes change).  With ``meta`` its parameters and buffers are
+    storage-less twins on the meta device: copying costs no weights and
+    running it costs no data; else it is a full deep copy."""
     memo = {}
     for tensor in list(module.parameters()) + list(module.buffers()):
         if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
-            memo[id(tensor)] = type(tensor)(requires_grad=tensor.requires_grad)
+            # lazy modules' uninitialised tensors refuse deepcopy: give the
+            # copy fresh ones (running it then initialises the copy only)
+            memo[id(tensor)] = type(tensor)(
+                requires_grad=tensor.requires_grad,
+                device="meta" if meta else None)
+        elif meta:
+            memo[id(tensor)] = _meta_twin(tensor)
     try:
         work = copy.deepcopy(module, memo)
     except Exception as error:   # a module that refuses to be copied
         raise UnsupportedLayerError(
             "cannot analyse {}: copying it failed ({}: {}); the analysis "
             "runs on a copy so that the module is never changed".format(
-                type(module).__name__, type(error).__name__, error)) from error
-    return work.eval()
+                printable(type(module).__name__), type(error).__name__,
+                shown(str(error)))) from error
+    work = work.eval()
+    if module_rule(work) is not None:
+        # a lone conv, pool, ...: one record, not the functions inside it
+        work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
+    return work
+
+
+def _zeros(shapes, dtype, meta):
+    """The inputs to run: storage-less on the meta device, else real zeros
+    within :data:`MAX_REAL_BYTES`."""
+    if meta:
+        return [torch.zeros(s, dtype=dtype, device="meta") for s in shapes]
+    size = torch.tensor([], dtype=dtype).element_size() * sum(
+        math.prod(s) for s in shapes)
+    if size > MAX_REAL_BYTES:
+        raise BadShapeError(
+            "input_shape {} is too large to run on real zeros ({:.3g} GB; "
+            "at most {:.3g} GB): this module does not run on the meta "
+            "device, which needs no data; give a smaller input_shape".format(
+                shown(shapes[0] if len(shapes) == 1 else shapes), size / 1e9,
+                MAX_REAL_BYTES / 1e9))
+    try:
+        return [torch.zeros(s, dtype=dtype) for s in shapes]
+    except (RuntimeError, MemoryError) as error:
+        raise BadShapeError("input_shape {} cannot be allocated ({})".format(
+            shown(shapes[0] if len(shapes) == 1 else shapes),
+            type(error).__name__)) from error
+
+
+def own_forward(module):
+    """Whether a module with a rule runs a ``forward`` of its own, not the
+    one of the class its rule was written for."""
+    cls = type(module)
+    for base in cls.__mro__:
+        if base in MODULE_RULES:
+            return base is not cls and getattr(cls, "forward", None) is not \
+                getattr(base, "forward", None)
+    return False
+
+
+class _PadWatch(torch.overrides.TorchFunctionMode):
+    """Collects the widths of the ``F.pad`` calls made while active."""
+
+    def __init__(self):
+        super().__init__()
+        self.widths = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", None) == "pad" and len(args) > 1:
+            self.widths.append(tuple(int(w) for w in args[1]))
+        elif getattr(func, "__name__", None) == "pad" and "pad" in kwargs:
+            self.widths.append(tuple(int(w) for w in kwargs["pad"]))
+        return func(*args, **kwargs)
 
 
 class _Recorder(torch.fx.Interpreter):
-    """Runs the traced graph once; keeps each node's output shape."""
+    """Runs the traced graph once; keeps each node's output shape.
 
-    def __init__(self, graph_module):
-        super().__init__(graph_module)
+    With ``meta``, modules and functions that act per position (and keep
+    shape and dtype) are not run: their input stands for their output.
+    Many meta kernels are Python decompositions (batch norm, hardtanh) and
+    would cost more than the rest of the analysis."""
+
+    def __init__(self, module, graph, meta=False):
+        super().__init__(module, graph=graph)
         self.seen = {}
+        self.meta = meta
+        self.pads = {}
+
+    def call_module(self, target, args, kwargs):
+        module = self.fetch_attr(target)
+        # lazy modules must run: that creates their parameters
+        if self.meta and len(args) == 1 and not kwargs and isinstance(
+                args[0], torch.Tensor) and isinstance(
+                module, SHAPE_KEEPING_MODULES) and not isinstance(
+                module, nn.modules.lazy.LazyModuleMixin):
+            return args[0]
+        if own_forward(module):
+            # a subclass of a ruled class (timm's Conv2dSame) may pad in
+            # its forward: note the pads it applies, for its record
+            watch = _PadWatch()
+            with watch:
+                value = super().call_module(target, args, kwargs)
+            self.pads[target] = watch.widths
+            return value
+        return super().call_module(target, args, kwargs)
+
+    def call_function(self, target, args, kwargs):
+        if self.meta and args and isinstance(args[0], torch.Tensor) and \
+                _keeps_shape(target) and not any(
+                    isinstance(a, torch.Tensor) for a in
+                    _flat(list(args[1:]) + list(kwargs.values()))):
+            return args[0]
+        return super().call_function(target, args, kwargs)
 
     def run_node(self, n):
         value = super().run_node(n)
@@ -872,15 +1170,24 @@ class _Recorder(torch.fx.Interpreter):
         return value
 
 
-def _fx_records(work, graph, shapes, dtype):
-    graph_module = torch.fx.GraphModule(work, graph)
-    placeholders = [n for n in graph_module.graph.nodes
-                    if n.op == "placeholder"]
+def _fx_records(work, graph, shapes, meta):
+    """Records from the graph traced on ``work`` (interpreted directly: no
+    GraphModule, whose code generation would cost more than the run)."""
+    if meta:
+        # constants fx kept from tracing (tensors built in forward) are
+        # real tensors set on the root: their meta twins run with the meta
+        # copy's parameters
+        for node in graph.nodes:
+            if node.op == "get_attr" and "." not in node.target:
+                value = getattr(work, node.target, None)
+                if isinstance(value, torch.Tensor) and not value.is_meta:
+                    setattr(work, node.target, _meta_twin(value))
+    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
     if len(shapes) > len(placeholders):
         raise BadShapeError("input_shape gives {} shapes, but the module "
                             "takes {} inputs".format(len(shapes),
                                                      len(placeholders)))
-    args = [torch.zeros(s, dtype=dtype) for s in shapes]
+    args = _zeros(shapes, _dtype(work), meta)
     for node in placeholders[len(shapes):]:
         if not node.args:
             raise BadShapeError(
@@ -888,18 +1195,19 @@ def _fx_records(work, graph, shapes, dtype):
                 "inputs ({} has no default)".format(
                     len(shapes), len(placeholders), node.name))
         args.append(node.args[0])
-    recorder = _Recorder(graph_module)
+    recorder = _Recorder(work, graph, meta)
     with torch.no_grad():
         _run(recorder.run, args, shapes)
     modules = dict(work.named_modules())
     params = dict(work.named_parameters(remove_duplicate=False))
-    records, position, calls = [], {}, {}
-    for node in graph_module.graph.nodes:
+    records, position, calls, layouts = [], {}, {}, {}
+    for node in graph.nodes:
         value = recorder.seen.get(node)
         out = _first_tensor(value)
         if node.op == "placeholder":
             if out is not None:
                 position[node] = len(records)
+                layouts[node] = standard_layout(len(out.shape))
                 records.append(input_record(str(node.target), out.shape))
             continue
         if node.op in ("get_attr", "output") or out is None:
@@ -910,7 +1218,11 @@ def _fx_records(work, graph, shapes, dtype):
             continue
         call_args = torch.fx.node.map_arg(node.args, recorder.seen.get)
         call_kwargs = torch.fx.node.map_arg(node.kwargs, recorder.seen.get)
-        first = _first_tensor([call_args, call_kwargs])
+        # the first tensor that is a record's output, so that `param * x`
+        # is judged by x
+        source = next(a for a in _flat([node.args, node.kwargs]) if
+                      isinstance(a, torch.fx.Node) and a in position)
+        first = _first_tensor(recorder.seen.get(source))
         if node.op == "call_module":
             target = modules[node.target]
             count = calls.get(node.target, 0)
@@ -923,7 +1235,12 @@ def _fx_records(work, graph, shapes, dtype):
             owned = _trainable(params[p.target] for p in node.all_input_nodes
                                if p.op == "get_attr" and p.target in params)
         call = Call(target, tuple(call_args), dict(call_kwargs),
-                    first.shape if first is not None else (), out.shape)
+                    first.shape if first is not None else (), out.shape,
+                    layouts.get(source))
+        call.pads = tuple(recorder.pads.get(node.target, ())) if \
+            node.op == "call_module" else ()
+        call.out_layout = layout_after(call)
+        layouts[node] = call.out_layout
         position[node] = len(records)
         records.append(make_record(call, name, parents, records, owned))
     return records
@@ -955,18 +1272,26 @@ def _leaf_modules(work):
     return leaves
 
 
-def _hook_records(work, shapes, dtype):
+def _hook_records(work, shapes, meta):
     """Forward hooks on leaf modules, in call order.  A module's input is
     the record whose output tensor it receives, else the previous record
     (the chain assumption: functional calls in between are invisible)."""
-    args = [torch.zeros(s, dtype=dtype) for s in shapes]
+    args = _zeros(shapes, _dtype(work), meta)
     records = [input_record(name, s)
                for name, s in zip(_input_names(work, len(shapes)), shapes)]
     produced = {id(a): i for i, a in enumerate(args)}
     keep = list(args)    # ids stay unique while the tensors live
-    calls = {}
+    calls, watches = {}, []
+
+    def watch(module, inputs):
+        # as on the fx path: pads a ruled subclass applies in its forward
+        watches.append(_PadWatch().__enter__() if own_forward(module)
+                       else None)
 
     def hook(module, inputs, output, name):
+        pads = watches.pop() if watches else None
+        if pads is not None:
+            pads.__exit__(None, None, None)
         summaries = _summary(tuple(inputs))
         out = _first_tensor(_summary(output))
         first = _first_tensor(summaries)
@@ -979,7 +1304,8 @@ def _hook_records(work, shapes, dtype):
         calls[name] = count + 1
         label = name if not count else "{}_{}".format(name, count)
         call = Call(module, summaries, {},
-                    first.shape if first is not None else (), out.shape)
+                    first.shape if first is not None else (), out.shape,
+                    pads=tuple(pads.widths) if pads is not None else ())
         record = make_record(call, label, parents or [len(records) - 1],
                              records, _trainable(module.parameters()))
         for t in _flat([output]):
@@ -988,15 +1314,21 @@ def _hook_records(work, shapes, dtype):
                 keep.append(t)
         records.append(record)
 
-    handles = [m.register_forward_hook(
-        lambda mod, i, o, name=name: hook(mod, i, o, name))
-        for name, m in _leaf_modules(work)]
+    leaves = _leaf_modules(work)
+    handles = [m.register_forward_pre_hook(watch) for _, m in leaves] + [
+        m.register_forward_hook(
+            lambda mod, i, o, name=name: hook(mod, i, o, name))
+        for name, m in leaves]
     try:
         with torch.no_grad():
             _run(work, args, shapes)
     finally:
         for h in handles:
             h.remove()
+        while watches:      # a forward that raised left its watch on
+            pads = watches.pop()
+            if pads is not None:
+                pads.__exit__(None, None, None)
     return records
 
 
@@ -1027,14 +1359,28 @@ def _defaults(module, n_inputs):
     return fixed or None
 
 
-def _caller_level():
-    """The stack level of the first frame outside this package, so that
-    warnings point at the user's call."""
-    level, frame = 1, sys._getframe(1)
-    while frame is not None and frame.f_globals.get(
-            "__name__", "").startswith("nolearn_capacity"):
-        level, frame = level + 1, frame.f_back
-    return level
+#: Where the fallback warning was shown, as ``warnings.warn`` keeps it per
+#: module: the same module analysed twice warns once.
+_WARNED = {}
+
+
+def _warn_fallback(module, error):
+    """The hooks fallback's warning, attributed to the analysed module's
+    ``forward`` (its file and ``def`` line), not to whichever script, runpy
+    frame or CLI wrapper called the analysis."""
+    cls = type(module)
+    code = getattr(getattr(cls, "forward", None), "__code__", None)
+    filename, line = (code.co_filename, code.co_firstlineno) if code else (
+        "<{}>".format(cls.__module__), 0)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    warnings.warn_explicit(
+        "torch.fx cannot trace {} ({}: {}); falling back to forward hooks "
+        "on its leaf modules: functional calls (torch.cat, +, F.*) are "
+        "invisible there, and modules are assumed to form a chain".format(
+            printable(cls.__name__), type(error).__name__,
+            clipped(printable(reason), 200)),
+        UserWarning, filename, line, module=cls.__module__,
+        registry=_WARNED)
 
 
 def network_of(module, input_shape):
@@ -1043,7 +1389,8 @@ def network_of(module, input_shape):
     Parameters
     ----------
     module : torch.nn.Module
-        Never changed: the analysis runs on a deep copy in eval mode.
+        Never changed: the analysis runs on a copy in eval mode (see the
+        module's docstring).  Safe to call from several threads.
     input_shape : tuple of int, or list of tuples
         The input's shape, batch included, e.g. ``(1, 3, 224, 224)``; a list
         of shapes for a module with several inputs (in ``forward``'s order).
@@ -1062,28 +1409,41 @@ def network_of(module, input_shape):
     ['input', 'window', 'pointwise', 'window']
     """
     shapes = _shapes(input_shape)
-    work = _working_copy(module)
-    if module_rule(work) is not None:
-        # a lone conv, pool, ...: one record, not the functions inside it
-        work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
-    dtype = _dtype(work)
-    try:
-        graph = _Tracer().trace(work, concrete_args=_defaults(work,
-                                                              len(shapes)))
-    except Exception as error:
-        warnings.warn(
-            "torch.fx cannot trace {} ({}: {}); falling back to forward hooks "
-            "on its leaf modules: functional calls (torch.cat, +, F.*) are "
-            "invisible there, and modules are assumed to form a chain"
-            .format(type(module).__name__, type(error).__name__,
-                    str(error).strip().splitlines()[0] if str(error) else ""),
-            stacklevel=_caller_level())
-        work = _working_copy(module)    # tracing may have run code on it
-        if module_rule(work) is not None:
-            work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
-        records = _hook_records(work, shapes, dtype)
-    else:
-        records = _fx_records(work, graph, shapes, dtype)
+    with _LOCK:
+        return _network(module, shapes)
+
+
+def _network(module, shapes):
+    """Trace once (on the meta copy), then learn the shapes on the meta
+    device; modules that do not run there (data-dependent control flow,
+    tensors built on the CPU inside ``forward``) run on a real deep copy."""
+    warned = False
+    for meta in (True, False):
+        try:
+            work = _working_copy(module, meta)
+        except UnsupportedLayerError:
+            if not meta:
+                raise
+            continue
+        try:
+            graph = _Tracer().trace(work, concrete_args=_defaults(
+                work, len(shapes)))
+        except Exception as error:
+            if not warned:
+                _warn_fallback(module, error)
+                warned = True
+            graph = None
+        try:
+            if graph is None:
+                # a fresh copy: tracing may have run code on this one
+                work = _working_copy(module, meta)
+                records = _hook_records(work, shapes, meta)
+            else:
+                records = _fx_records(work, graph, shapes, meta)
+            break
+        except BadShapeError:
+            if not meta:
+                raise
     # after the run, so that lazy modules have their parameters
     total = sum(_trainable(work.parameters()).values())
     return Network(tuple(records), total)

@@ -251,8 +251,23 @@ FUNCTION_CASES = [
     ("reshape", lambda x: x.reshape(1, -1), COLLAPSE),
     ("flatten", lambda x: torch.flatten(x, 1), COLLAPSE),
     ("flatten", lambda x: x.flatten(1), COLLAPSE),
-    ("view", lambda x: x.view(1, 2, 2, 8, 8), UNKNOWN),
-    ("view", lambda x: x.view(1, 2, 2, 8, 8).view(1, 4, 8, 8), UNKNOWN),
+    # spatial axes kept whole, wherever they move, act per position
+    ("view", lambda x: x.view(1, 2, 2, 8, 8), POINTWISE),
+    ("view", lambda x: x.view(1, 2, 2, 8, 8).view(1, 4, 8, 8), POINTWISE),
+    ("transpose", lambda x: x.view(1, 2, 2, 8, 8).transpose(1, 2),
+     POINTWISE),
+    ("permute", lambda x: x.permute(0, 2, 3, 1), POINTWISE),
+    ("movedim", lambda x: x.movedim(1, -1), POINTWISE),
+    ("unflatten", lambda x: x.unflatten(1, (2, 2)), POINTWISE),
+    ("linear", lambda x: F.linear(x.permute(0, 2, 3, 1), torch.ones(3, 4)),
+     win((1, 1), (1, 1), (0, 0), learns=True)),
+    # ... split, merged or swapped, they cannot be followed
+    ("view", lambda x: x.view(1, 4, 4, 2, 8), UNKNOWN),
+    ("reshape", lambda x: x.reshape(1, 4, 64), UNKNOWN),
+    ("permute", lambda x: x.permute(0, 1, 3, 2), UNKNOWN),
+    ("linear", lambda x: F.linear(x, torch.ones(3, 8)), UNKNOWN),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x.permute(0, 2, 3, 1), 2),
+     UNKNOWN),
     ("mean", lambda x: x.mean((2, 3)), COLLAPSE),
     ("mean", lambda x: x.mean((-1, -2), keepdim=True), COLLAPSE),
     ("mean", lambda x: x.mean(1, keepdim=True), POINTWISE),
@@ -752,3 +767,102 @@ def test_torch_adapter_loads_with_the_first_torch_module():
         "                         input_shape=(1, 1, 5, 5))\n"
         "print('nolearn_capacity.adapters.torch' in sys.modules)\n")
     assert out.split() == ["False", "True"]
+
+
+# --------------------------------------------------------------------------
+# Spatial axes followed through shape-only ops (issue 10 item 2)
+# --------------------------------------------------------------------------
+
+def stochastic_depth(x, p, training):
+    """Named like torchvision's: drops whole samples, so acts per position
+    (fx keeps it a call, as torchvision wraps its own)."""
+    return x
+
+
+torch.fx.wrap("stochastic_depth")
+
+
+class ChannelsLastBlock(nn.Module):
+    """ConvNeXt's block: depthwise conv, then LayerNorm and Linear on a
+    channels-last map, a learned scale first, stochastic depth, residual."""
+
+    def __init__(self, c=4):
+        super().__init__()
+        self.dwconv = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.norm = nn.LayerNorm(c)
+        self.pwconv = nn.Linear(c, 2 * c)
+        self.back = nn.Linear(2 * c, c)
+        self.gamma = nn.Parameter(torch.ones(c))
+
+    def forward(self, x):
+        y = self.dwconv(x).permute(0, 2, 3, 1)
+        y = self.gamma * self.back(F.gelu(self.pwconv(self.norm(y))))
+        return x + stochastic_depth(y.permute(0, 3, 1, 2), 0.1, False)
+
+
+def channel_shuffle(x, groups=2):
+    b, c, h, w = x.size()
+    x = x.view(b, groups, c // groups, h, w)
+    return torch.transpose(x, 1, 2).contiguous().view(b, -1, h, w)
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: nn.Sequential(nn.Conv2d(4, 4, 3), ChannelsLastBlock(),
+                           nn.Conv2d(4, 4, 3)), 11.),
+    (lambda: nn.Sequential(nn.Conv2d(4, 4, 3), Lambda(channel_shuffle),
+                           nn.Conv2d(4, 4, 3)), 5.),
+], ids=["channels-last", "channel-shuffle"])
+def test_shape_only_ops_keep_fields_exact(make, field):
+    report = nolearn_capacity.analyze(make(), input_shape=(1, 4, 20, 20),
+                                      mode="exact")
+    assert report.rows[-1].field == (field, field)
+    assert not any("approximate" in r.flags for r in report.rows)
+    assert not report.warnings
+
+
+def test_linear_on_channels_last_is_a_1x1_conv_and_counts():
+    layers = records(ChannelsLastBlock(), (1, 4, 8, 8))
+    linear = [r for r in layers if r.class_name == "Linear"]
+    assert [(r.op, r.kernel, r.learns, r.n_params) for r in linear] == [
+        ("window", (1, 1), True, 40), ("window", (1, 1), True, 36)]
+    assert [r.op for r in layers if r.class_name in (
+        "permute", "mul", "stochastic_depth", "LayerNorm")] == [
+        "pointwise"] * 5
+
+
+# --------------------------------------------------------------------------
+# Padding done inside forward (issue 10 item 3)
+# --------------------------------------------------------------------------
+
+class PadThenConv(nn.Conv2d):
+    """timm's Conv2dSame: pads in forward (TensorFlow's 'SAME' puts the odd
+    pixel behind), then convolves with padding=0."""
+
+    def forward(self, x):
+        return super().forward(F.pad(x, (2, 1, 3, 0)))
+
+
+def test_pads_in_a_subclass_forward_move_the_start():
+    layers = records(nn.Sequential(PadThenConv(1, 2, 5)), (1, 1, 16, 16))
+    assert geometry(layers[1]) == win((5, 5), (1, 1), (3, 2), learns=True)
+    row = nolearn_capacity.analyze(nn.Sequential(PadThenConv(1, 2, 5)),
+                                   input_shape=(1, 1, 16, 16)).rows[1]
+    # unit 0 reads input rows -3..1 and columns -2..2
+    assert row.start == (-0.5, 0.5) and row.field == (5., 5.)
+
+
+def test_pads_in_a_subclass_forward_are_seen_by_hooks_too():
+    class Untraceable(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = PadThenConv(1, 2, 5)
+
+        def forward(self, x):
+            if x.sum() > 0:
+                x = x * 2
+            return self.conv(x)
+
+    with pytest.warns(UserWarning, match="cannot trace Untraceable"):
+        layers = records(Untraceable(), (1, 1, 16, 16))
+    assert geometry(layers[1]) == win((5, 5), (1, 1), (3, 2), learns=True)
+    assert not torch.overrides._get_current_function_mode_stack()
