@@ -17,8 +17,13 @@ from .errors import (EmptyNetworkError, UnsupportedLayerError,
 
 class Words(str, enum.Enum):
     """A string enum that prints and formats as its value."""
-    __str__ = str.__str__
-    __format__ = str.__format__
+    value: str
+
+    def __str__(self):
+        return self.value
+
+    def __format__(self, spec):
+        return format(self.value, spec)
 
     @classmethod
     def of(cls, value, what, record):

@@ -116,8 +116,9 @@ def conv_table(report, detailed=False, color=True):
         ['cov.' + a for a in axes]
     if detailed:
         header += ['filter ' + a for a in axes] + ['field ' + a for a in axes]
-    per_axis = lambda values: values if len(values) == n_axes else \
-        (float("nan"),) * n_axes
+
+    def per_axis(values):
+        return values if len(values) == n_axes else (float("nan"),) * n_axes
     shapes = [row.output_shape[1:] for row in rows]
     totals = [_total(row) for row in rows]
     names = [_marked(printable(row.name), colour_for(

@@ -11,7 +11,9 @@ imports none of them, so imports go one way.
 """
 from __future__ import annotations
 
+import functools
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field as dc_field
 
 from .errors import BadArgumentError, BadReportError, clipped, printable, \
@@ -96,10 +98,10 @@ AXIS_FIELDS = ("kernel", "stride", "pad", "dilation", "jump", "field_min",
 SCHEMA_VERSION = 2
 
 #: name -> renderer(report, **options) -> str; filled by :mod:`.render`.
-FORMATS = {}
+FORMATS: dict[str, Callable[..., str]] = {}
 
 #: name -> writer(report, path) -> path; filled by :mod:`.plot`.
-WRITERS = {}
+WRITERS: dict[str, Callable[..., str]] = {}
 
 
 def register_format(name, registry=FORMATS):
@@ -248,6 +250,10 @@ def _get(obj, key, test, expected, where, default=_MISSING):
     return obj[key]
 
 
+def _get_in(obj, where, key, test, expected, **default):
+    return _get(obj, key, test, expected, where, **default)
+
+
 def _enum(kind, value):
     return None if value is None else kind(value)
 
@@ -271,10 +277,7 @@ def _read(data, where):
     rows = []
     for i, r in enumerate(_get(data, "rows", _list_of(lambda v: isinstance(
             v, dict)), "a list of row objects", where)):
-        at = "{}, row #{}".format(where, i)
-
-        def get(key, test, expected, **default):
-            return _get(r, key, test, expected, at, **default)
+        get = functools.partial(_get_in, r, "{}, row #{}".format(where, i))
         # checked in the order to_dict writes them
         values = dict(
             index=get("index", _integer, "an int"),

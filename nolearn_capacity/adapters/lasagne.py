@@ -496,5 +496,6 @@ def _check_is_layer(obj, index):
 
 
 def needs_graph_completion(layers):
-    wanted = {id(l) for l in layers}
-    return any(id(p) not in wanted for l in layers for p in _parents(l))
+    wanted = {id(layer) for layer in layers}
+    return any(id(p) not in wanted
+               for layer in layers for p in _parents(layer))

@@ -37,7 +37,7 @@ import torch.fx
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..core import LayerRecord, Network
+from ..records import LayerRecord, Network
 from .. import geometry
 from ..errors import (BadShapeError, UnsupportedLayerError, clipped,
                       describe_layer, printable, shown)

@@ -84,7 +84,8 @@ def safe_load(data):
     except Exception as error:   # truncated, garbage, wrong protocol
         raise WeightsError("cannot read the pickle ({}: {}); truncated or "
                            "not a pickle".format(type(error).__name__,
-                                                 shown(str(error))))
+                                                 shown(str(error)))) \
+            from None
 
 
 def read(source):

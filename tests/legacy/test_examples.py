@@ -294,7 +294,7 @@ def test_stand_ins_compute_what_the_gpu_classes_compute():
                                  2, ignore_border=False)))
     outputs = get_output([layer for pair in pairs for layer in pair])
     values = theano.function([l_in.input_var], outputs)(x)
-    for k, (layer, ref) in enumerate(pairs):
+    for k, (layer, _) in enumerate(pairs):
         got, want = values[2 * k], values[2 * k + 1]
         assert got.shape == want.shape == (2,) + layer.output_shape[1:]
         assert np.allclose(got, want, atol=1e-5), type(layer).__name__

@@ -415,7 +415,7 @@ def check(ndim, spec, strict=False):
         if measured is None:
             continue
         per_axis, period = measured
-        for units, spans in per_axis:
+        for _, spans in per_axis:
             assert not touches_border(spans, size), \
                 "row {}: a sampled unit reaches the border".format(row.name)
         variant = "shift-variant" in row.flags
