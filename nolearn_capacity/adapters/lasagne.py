@@ -14,6 +14,7 @@ import math
 import numbers
 
 from .. import geometry
+from ..registry import Registry
 from ..records import LayerRecord, Network
 from ..errors import (BadShapeError, CapacityError, EmptyNetworkError,
                       GraphError, NotANetworkError, UnsupportedLayerError,
@@ -24,7 +25,7 @@ LEGACY_CONV = ("Conv2DLayer", "Conv2DCCLayer", "Conv2DDNNLayer",
                "Conv2DMMLayer")
 LEGACY_MAXPOOL = ("MaxPool2DLayer", "MaxPool2DCCLayer", "MaxPool2DDNNLayer")
 
-RULES = {}
+RULES = Registry()
 
 
 def register_rule(*class_names):
@@ -40,11 +41,7 @@ def register_rule(*class_names):
     ... def blur(layer, n_axes):
     ...     return window(n_axes, kernel=3, pad=1)
     """
-    def add(rule):
-        for name in class_names:
-            RULES[name] = rule
-        return rule
-    return add
+    return RULES.register(*class_names)
 
 
 #: A sliding-window record (conv, pool, pad, slice), per axis.
@@ -222,8 +219,7 @@ def _same_spatial_shape(layer, n_axes, check_shape=True):
 def inverse(layer, n_axes):
     # The gradient of another layer: a window's inverse is its transpose.
     inverted = layer.input_layers[1]
-    rule = next((RULES[n] for n in class_names(inverted) if n in RULES),
-                None)
+    rule = RULES.first(class_names(inverted))
     fields = rule(inverted, n_axes) if rule is not None else {}
     if fields.get("op") == "window":
         return dict(fields, op="transposed", learns=False)
@@ -367,7 +363,7 @@ def _record_of(layer, names, where, inputs, params, n_axes):
         legacy_size = layer.filter_size
     elif role == "maxpool":
         legacy_size = layer.pool_size
-    rule = next((RULES[n] for n in names if n in RULES), None)
+    rule = RULES.first(names)
     if n_axes is None:
         in_shape = getattr(layer, "input_shape", None) or shape
         n_axes = max(len(in_shape) - 2, 0)

@@ -32,11 +32,12 @@ import warnings
 from functools import reduce
 from operator import mul
 
+from ..registry import Registry
 from .. import geometry
 from ..errors import (BadArgumentError, BadShapeError, BadSpecError,
                       clipped, describe_layer, printable, shown)
 
-BUILDERS = {}
+BUILDERS = Registry()
 
 #: Old argument names that Kaggle-era scripts use -> Lasagne's names.
 RENAMED = {"ds": "pool_size", "strides": "stride", "st": "stride",
@@ -97,11 +98,7 @@ def builder(*class_names):
     A builder pops the arguments it understands from ``kwargs`` (what is
     left is reported as unexpected) and raises ValueError for bad values.
     """
-    def add(build_):
-        for name in class_names:
-            BUILDERS[name] = build_
-        return build_
-    return add
+    return BUILDERS.register(*class_names)
 
 
 def supported_classes():

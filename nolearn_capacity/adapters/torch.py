@@ -37,13 +37,14 @@ import torch.fx
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..registry import Registry
 from ..records import LayerRecord, Network
 from .. import geometry
 from ..errors import (BadShapeError, UnsupportedLayerError, clipped,
                       describe_layer, printable, shown)
 
-MODULE_RULES = {}
-FUNCTION_RULES = {}
+MODULE_RULES = Registry()
+FUNCTION_RULES = Registry()
 #: Display names of registered functions (``F.max_pool2d`` is a dispatch
 #: wrapper whose ``__name__`` is ``'fn'``).
 FUNCTION_NAMES = {}
@@ -184,22 +185,14 @@ def register_module_rule(*classes):
     ... def blur(call, n_axes):
     ...     return window(n_axes, kernel=3, pad=1)
     """
-    def add(rule):
-        for cls in classes:
-            MODULE_RULES[cls] = rule
-        return rule
-    return add
+    return MODULE_RULES.register(*classes)
 
 
 def register_function_rule(*targets):
     """Decorator: use ``rule(call, n_axes) -> dict`` for these fx targets:
     functions (``torch.cat``, ``F.relu``, ``operator.add``) or method names
     (``'view'``)."""
-    def add(rule):
-        for target in targets:
-            FUNCTION_RULES[target] = rule
-        return rule
-    return add
+    return FUNCTION_RULES.register(*targets)
 
 
 def module_rule(module):
@@ -208,17 +201,11 @@ def module_rule(module):
 
 
 def module_rule_of_class(cls):
-    for base in cls.__mro__:
-        if base in MODULE_RULES:
-            return MODULE_RULES[base]
-    return None
+    return MODULE_RULES.first(cls.__mro__)
 
 
 def function_rule(target):
-    try:
-        rule = FUNCTION_RULES.get(target)
-    except TypeError:   # unhashable target
-        return None
+    rule = FUNCTION_RULES.get(target)
     if rule is None and getattr(target, "__name__", None) in \
             PER_SAMPLE_FUNCTIONS:
         return FUNCTION_RULES[F.dropout]

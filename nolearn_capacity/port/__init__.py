@@ -145,7 +145,7 @@ def plan(obj):
         names = rule_names(layer, cls)
         view = View(layer, index, lasagne_adapter.class_names(layer), kw,
                     cls)
-        rule = next((PORT_RULES[n] for n in names if n in PORT_RULES), None)
+        rule = PORT_RULES.first(names)
         if rule is None:
             raise UnsupportedLayerError(
                 "{}: no port rule for this class; add one with "

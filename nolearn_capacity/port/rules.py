@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UnsupportedLayerError, describe_layer, shown
+from ..registry import Registry
 
-PORT_RULES = {}
+PORT_RULES = Registry()
 
 
 def register_port_rule(*class_names):
@@ -35,11 +36,7 @@ def register_port_rule(*class_names):
     ... def my_scale(view):
     ...     return Piece(forward="{x} * %r" % view.option("factor", 2.0))
     """
-    def add(rule):
-        for name in class_names:
-            PORT_RULES[name] = rule
-        return rule
-    return add
+    return PORT_RULES.register(*class_names)
 
 
 @dataclass

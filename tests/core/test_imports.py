@@ -133,3 +133,19 @@ def test_imports_form_no_cycle():
 def test_no_private_names_across_modules():
     _, private = import_graph()
     assert private == []
+
+
+def test_every_rule_table_is_a_registry():
+    from nolearn_capacity.adapters import lasagne, spec
+    from nolearn_capacity.registry import Registry
+    table = Registry()
+
+    @table.register("A", "B")
+    def rule():
+        return 1
+    assert table.first(["X", "B"]) is rule and table.first(["X"]) is None
+    assert table.get([1, 2]) is None      # unhashable: no rule, no error
+    table.unregister("A", "missing")
+    assert list(table) == ["B"]
+    assert isinstance(lasagne.RULES, Registry)
+    assert isinstance(spec.BUILDERS, Registry)

@@ -83,7 +83,7 @@ def test_unknown_class_warns_and_a_registered_rule_fixes_it():
         assert report.rows[-1].field == (9, 9)
     finally:
         from nolearn_capacity.adapters.lasagne import RULES
-        del RULES["BlurLayer"]
+        RULES.unregister("BlurLayer")
 
 
 def test_analysis_never_modifies_the_net():

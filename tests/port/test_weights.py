@@ -183,7 +183,7 @@ def test_register_port_rule_adds_a_class():
             return Piece(forward="{x}.sum(1)")
         port = to_torch(spec)
     finally:
-        PORT_RULES.pop("GRULayer")
+        PORT_RULES.unregister("GRULayer")
     assert "gru = input0.sum(1)" in port.source
 
 

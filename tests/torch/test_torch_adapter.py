@@ -435,21 +435,24 @@ def test_subclasses_of_ruled_modules_stay_one_record():
         ("Input", "input"), ("Conv2dReLU", "window")]
 
 
-def test_registered_module_rule(monkeypatch):
+def test_registered_module_rule():
     class Blur(nn.Module):
         def forward(self, x):
             return F.avg_pool2d(x, 3, 1, 1)
 
     assert records(Blur(), IMAGE)[1].class_name == "avg_pool2d"
-    monkeypatch.setattr(adapter, "MODULE_RULES", dict(adapter.MODULE_RULES))
 
     @adapter.register_module_rule(Blur)
     def blur(call, n_axes):
         return adapter.window(n_axes, 5, 1, 2)
 
-    (record,) = records(nn.Sequential(Blur()), IMAGE)[1:]
+    try:
+        (record,) = records(nn.Sequential(Blur()), IMAGE)[1:]
+    finally:
+        adapter.MODULE_RULES.unregister(Blur)
     assert (record.class_name, record.kernel, record.pad) == (
         "Blur", (5, 5), (2, 2))
+    assert records(Blur(), IMAGE)[1].class_name == "avg_pool2d"
 
 
 def test_shared_module_counts_once():
