@@ -15,22 +15,22 @@ from .analysis import analyze
 from .errors import BadReportError, describe_layer, printable
 from .records import Op
 
-#: What is compared, in order: (label, function of a row).
-ASPECTS = (
-    ("size", lambda row: tuple(row.output_shape[1:])),
-    ("params", lambda row: row.n_params),
-    ("kernel", lambda row: row.kernel),
-    ("stride", lambda row: row.stride),
-    ("pad", lambda row: row.pad),
-    ("dilation", lambda row: row.dilation),
-    ("field", lambda row: row.field),
-    ("capacity", lambda row: _rounded(row.capacity)),
-    ("coverage", lambda row: _rounded(row.coverage)),
-)
+#: What is compared, in order.
+ASPECTS = ("size", "params", "kernel", "stride", "pad", "dilation", "field",
+           "capacity", "coverage")
 
 
-def _rounded(values):
-    return tuple(round(v, 6) for v in values)
+def aspect(row, name):
+    """One aspect of a row, as compared: per-axis percentages rounded to
+    6 places (two analyses of one net may differ in the last bits)."""
+    if name == "size":
+        return tuple(row.output_shape[1:])
+    if name == "params":
+        return row.n_params
+    value = getattr(row, name)
+    if name in ("capacity", "coverage"):
+        return tuple(round(v, 6) for v in value)
+    return value
 
 
 def _is_reshape(row, rows):
@@ -95,15 +95,15 @@ class Comparison:
         for row_a, row_b in self.pairs:
             cells = [row_a.name if row_a else "-",
                      row_b.name if row_b else "-"]
-            for _, get in ASPECTS:
-                va = get(row_a) if row_a else None
-                vb = get(row_b) if row_b else None
+            for name in ASPECTS:
+                va = aspect(row_a, name) if row_a else None
+                vb = aspect(row_b, name) if row_b else None
                 cells.append(_show(va) if va == vb else "{} | {}".format(
                     _show(va), _show(vb)))
             # Names come from the user's nets: escaped, they cannot
             # forge a row or drive the terminal.
             body.append([printable(c) for c in cells])
-        table = tabulate(body, ["A", "B"] + [a for a, _ in ASPECTS],
+        table = tabulate(body, ["A", "B"] + list(ASPECTS),
                          disable_numparse=True)
         if self.equivalent:
             verdict = "equivalent: {} layers line up, no differences".format(
@@ -144,10 +144,10 @@ def compare(a, b, mode="exact", input_shape_a=None, input_shape_b=None):
                                           "present" if left else "missing",
                                           "present" if right else "missing"))
             continue
-        for label, get in ASPECTS:
-            va, vb = get(left), get(right)
+        for name in ASPECTS:
+            va, vb = aspect(left, name), aspect(right, name)
             if va != vb:
-                differences.append(Difference(name_a, name_b, label, va, vb))
+                differences.append(Difference(name_a, name_b, name, va, vb))
     return Comparison(mode, pairs, differences)
 
 
