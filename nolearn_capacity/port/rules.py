@@ -234,6 +234,27 @@ def _pad_source(widths, value=None):
     return "F.pad({{x}}, {}{})".format(tuple(flat), extra)
 
 
+def _weighted_module(view, torch_class, arguments, untied_shape):
+    """``(module source, helpers)`` of a conv-like layer: torch's own
+    class, or our ``Untied<class>`` (written into the file) when the biases
+    are untied (one per output position: ``untied_shape``)."""
+    if untied_shape is not None:
+        return ("Untied{}({}, out_size={})".format(
+            torch_class, arguments, untied_shape), ("Untied" + torch_class,))
+    return ("nn.{}({}{})".format(torch_class, arguments, optional(
+        "bias", view.has_bias(), True)), ())
+
+
+def _add_bias(view, units, untied_shape, params, convert):
+    """Lasagne's ``b`` of a conv / dense layer, if it has one: one per
+    unit, or one per unit and output position (``untied_shape``)."""
+    if not view.has_bias():
+        return
+    params.append(("b", (units,) + tuple(untied_shape or ())))
+    convert["b"] = ("untied_bias" if untied_shape is not None else "bias",
+                    _same)
+
+
 @register_port_rule(*CONV_CLASSES)
 def conv(view):
     n, flips = CONV_CLASSES[_conv_class(view)]
@@ -259,14 +280,8 @@ def conv(view):
     torch_class = "Conv{}d".format(n)
     arguments = "{}, {}, {}".format(channels, filters, compact(sizes)) + \
         optional("stride", stride, 1) + optional("padding", padding, 0)
-    helpers = ()
-    if untied:
-        module = "Untied{}({}, out_size={})".format(
-            torch_class, arguments, out_shape[2:])
-        helpers = ("Untied" + torch_class,)
-    else:
-        module = "nn.{}({}{})".format(torch_class, arguments, optional(
-            "bias", view.has_bias(), True))
+    module, helpers = _weighted_module(view, torch_class, arguments,
+                                       out_shape[2:] if untied else None)
     x = "{x}.permute(3, 0, 1, 2)" if c01b else "{x}"
     if not symmetric:
         x = _pad_source(widths).replace("{x}", x)
@@ -280,10 +295,8 @@ def conv(view):
         params = [("W", (channels,) + sizes + (filters,))]
         change = _from_c01b_flipped if flip else _from_c01b
     convert = {"W": ("weight", change)}
-    if view.has_bias():
-        params.append(("b", (filters,) + (out_shape[2:] if untied
-                                          else ())))
-        convert["b"] = ("untied_bias" if untied else "bias", _same)
+    _add_bias(view, filters, out_shape[2:] if untied else None, params,
+              convert)
     return Piece(forward=forward, module=module, params=params,
                  convert=convert, helpers=helpers + more)
 
@@ -344,22 +357,15 @@ def transposed_conv(view):
     arguments = "{}, {}, {}".format(channels, filters, compact(sizes)) + \
         optional("stride", stride, 1) + optional("padding", crops, 0) + \
         optional("output_padding", extra, 0)
-    if untied:
-        module = "UntiedConvTranspose2d({}, out_size={})".format(
-            arguments, view.out_shape[2:])
-        helpers = ("UntiedConvTranspose2d",)
-    else:
-        module = "nn.ConvTranspose2d({}{})".format(arguments, optional(
-            "bias", view.has_bias(), True))
-        helpers = ()
+    module, helpers = _weighted_module(
+        view, "ConvTranspose2d", arguments,
+        view.out_shape[2:] if untied else None)
     flip = not bool(view.option("flip_filters", False))
     template, more = activation(view)
     params = [("W", (channels, filters) + sizes)]
     convert = {"W": ("weight", _flipped if flip else _same)}
-    if view.has_bias():
-        params.append(("b", (filters,) + (view.out_shape[2:] if untied
-                                          else ())))
-        convert["b"] = ("untied_bias" if untied else "bias", _same)
+    _add_bias(view, filters, view.out_shape[2:] if untied else None,
+              params, convert)
     return Piece(forward=_apply(template, "{m}({x})"), module=module,
                  params=params, convert=convert, helpers=helpers + more)
 
@@ -381,9 +387,7 @@ def dilated_conv(view):
     params = [("W", (channels, filters) + sizes)]
     convert = {"W": ("weight", lambda w: np.ascontiguousarray(
         w.transpose(1, 0, 2, 3)))}
-    if view.has_bias():
-        params.append(("b", (filters,)))
-        convert["b"] = ("bias", _same)
+    _add_bias(view, filters, None, params, convert)
     return Piece(forward=_apply(template, "{m}({x})"),
                  module="nn.Conv2d({}, {}, {}{}{})".format(
                      channels, filters, compact(sizes),
@@ -449,23 +453,15 @@ def nin(view):
     untied = bool(view.option("untie_biases", False)) and view.has_bias()
     torch_class = "Conv{}d".format(n)
     arguments = "{}, {}, kernel_size=1".format(channels, units)
-    if untied:
-        module = "Untied{}({}, out_size={})".format(
-            torch_class, arguments, view.out_shape[2:])
-        helpers = ("Untied" + torch_class,)
-    else:
-        module = "nn.{}({}{})".format(torch_class, arguments, optional(
-            "bias", view.has_bias(), True))
-        helpers = ()
+    module, helpers = _weighted_module(view, torch_class, arguments,
+                                       view.out_shape[2:] if untied else None)
     template, more = activation(view)
     params = [("W", (channels, units))]
     # Lasagne's W is (channels in, units); a 1x1 conv's is (out, in, 1...)
     convert = {"W": ("weight", lambda w: np.ascontiguousarray(
         w.T.reshape(w.shape[::-1] + (1,) * n)))}
-    if view.has_bias():
-        params.append(("b", (units,) + (view.out_shape[2:] if untied
-                                        else ())))
-        convert["b"] = ("untied_bias" if untied else "bias", _same)
+    _add_bias(view, units, view.out_shape[2:] if untied else None,
+              params, convert)
     return Piece(forward=_apply(template, "{m}({x})"), module=module,
                  params=params, convert=convert, helpers=helpers + more)
 
@@ -483,9 +479,7 @@ def dense(view):
     template, more = activation(view)
     params = [("W", (inputs, units))]
     convert = {"W": ("weight", _transposed)}
-    if view.has_bias():
-        params.append(("b", (units,)))
-        convert["b"] = ("bias", _same)
+    _add_bias(view, units, None, params, convert)
     return Piece(forward=_apply(template, "{{m}}({})".format(x)),
                  module="nn.Linear({}, {}{})".format(
                      inputs, units, optional("bias", view.has_bias(), True)),
