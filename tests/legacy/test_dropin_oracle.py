@@ -168,24 +168,24 @@ def build(specs, named, verbose):
     return nn
 
 
-OUTCOMES = []
+def test_random_nets_match_nolearn():
+    outcomes = []
 
+    @settings(max_examples=examples(EXAMPLES),
+              suppress_health_check=list(HealthCheck))
+    @given(nolearn_nets())
+    def compare_with_nolearn(net):
+        specs, named, verbose, min_capacity = net
+        nn = build(specs, named, verbose)
+        if nn is not None:
+            outcomes.append(assert_same_everywhere(nn, min_capacity))
 
-@settings(max_examples=examples(EXAMPLES),
-          suppress_health_check=list(HealthCheck))
-@given(nolearn_nets())
-def test_random_nets_match_nolearn(net):
-    specs, named, verbose, min_capacity = net
-    nn = build(specs, named, verbose)
-    if nn is None:
-        return
-    OUTCOMES.append(assert_same_everywhere(nn, min_capacity))
-
-
-def test_random_nets_were_mostly_comparable():
-    # Guard against a generator that only produces nets Lasagne refuses.
-    assert len(OUTCOMES) >= 200, len(OUTCOMES)
-    assert OUTCOMES.count("ok") >= 150
+    compare_with_nolearn()
+    # Guard against a generator that only produces nets Lasagne refuses
+    # (in this test, so that it holds whatever runs before or alone).
+    assert len(outcomes) >= min(200, examples(EXAMPLES) * 2 // 3), \
+        len(outcomes)
+    assert outcomes.count("ok") >= len(outcomes) * 3 // 5, outcomes
 
 
 # --------------------------------------------------------------------------
