@@ -4,6 +4,7 @@ import collections.abc
 import importlib.util
 import re
 import sys
+import warnings
 from importlib import metadata
 
 from .bridges import (BridgeFinder, FallbackFinder, add_blas_flag,
@@ -155,6 +156,11 @@ def enable():
     check_versions(versions)
 
     flag_added = add_blas_flag()
+    # Lasagne 0.1 imports pkg_resources, and setuptools (pinned < 81 for
+    # it) warns about that on every run: known, fixed by the pin, not the
+    # user's to act on.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated",
+                            category=UserWarning)
     builders = {"theano.tensor.signal.downsample": build_downsample}
     aliases = ()
     if versions["nolearn"] is not None:
