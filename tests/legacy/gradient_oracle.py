@@ -323,6 +323,12 @@ def rough_size(spec):
     return tuple(r + p + 3 * j + 2 for j, r, p in zip(jump, field, pads))
 
 
+class NoInterior(AssertionError):
+    """No input size gives every layer units clear of the border: merged
+    branches on different grids whose common interior shrinks as the
+    input grows.  Such a net cannot be measured; it is not a failure."""
+
+
 def fit(spec, wanted=3, max_steps=200):
     """Build ``spec`` on a small input on which every spatial layer has at
     least ``wanted`` interior units per axis; returns ``(built, ranges)``.
@@ -344,7 +350,7 @@ def fit(spec, wanted=3, max_steps=200):
             return built, ranges
         for axis in short:
             size[axis] += max(1, size[axis] // 8)
-    raise AssertionError("no input size up to {} fits {}".format(size, spec))
+    raise NoInterior("no input size up to {} fits {}".format(size, spec))
 
 
 # --------------------------------------------------------------------------
