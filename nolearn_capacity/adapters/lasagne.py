@@ -331,7 +331,9 @@ def record_of(layer, index=0, inputs=(), params=None, n_axes=None):
     from ``ReshapeLayer``), so every record is plain data.
     """
     names = class_names(layer)
-    where = describe_layer(getattr(layer, "name", None), index, names[0])
+
+    def where():     # only an error needs it: a repr costs per layer
+        return describe_layer(getattr(layer, "name", None), index, names[0])
     try:
         return _record_of(layer, names, where, inputs, params, n_axes)
     except CapacityError:
@@ -340,7 +342,7 @@ def record_of(layer, index=0, inputs=(), params=None, n_axes=None):
             ArithmeticError) as error:
         # a duck-typed object that is not quite a layer
         raise UnsupportedLayerError("{}: cannot be read ({}); {}".format(
-            where, clipped(printable(error), 120), LAYER_INTERFACE)) \
+            where(), clipped(printable(error), 120), LAYER_INTERFACE)) \
             from error
 
 
@@ -352,10 +354,10 @@ def _record_of(layer, names, where, inputs, params, n_axes):
         raise
     except Exception as error:   # a layer that cannot compute its shape
         raise BadShapeError("{}: cannot compute its output shape: {}".format(
-            where, clipped(printable(error), 120))) from error
+            where(), clipped(printable(error), 120))) from error
     if not all(s is None or _is_int(s) for s in shape):
         raise BadShapeError("{}: output shape {} should hold ints or None"
-                            .format(where, shown(shape)))
+                            .format(where(), shown(shape)))
     shape = _plain(shape)
     role = legacy_role(names)
     legacy_size = None
@@ -373,7 +375,7 @@ def _record_of(layer, names, where, inputs, params, n_axes):
             fields = rule(layer, n_axes)
         except (AttributeError, TypeError, ValueError) as error:
             raise UnsupportedLayerError("{}: {}".format(
-                where, clipped(printable(error), 120))) from error
+                where(), clipped(printable(error), 120))) from error
     if params is None:
         params = own_params(layer)
     return LayerRecord(name=layer.name, label=label, class_name=names[0],
@@ -389,7 +391,10 @@ def _is_int(value):
 
 def _plain(value):
     """numpy integers -> int, inside tuples and lists too (as tuples)."""
-    if isinstance(value, (tuple, list)):
+    kind = type(value)
+    if kind is int or value is None or kind is str:    # most values
+        return value
+    if kind is tuple or kind is list:
         return tuple(_plain(v) for v in value)
     return int(value) if _is_int(value) else value
 
