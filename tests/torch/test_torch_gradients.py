@@ -400,10 +400,11 @@ def check(ndim, spec, strict=False):
     Rows whose units all look alike must match exactly: field, jump and
     centre.  Shift-variant rows (a transposed layer upstream) must match
     in jump; the transposed layer itself (units differ, its input's do not)
-    also in its largest and smallest field over phases.  The core takes
-    the widest branch at a merge, not the union, so rows from a misaligned
-    merge on must only see at least that much.  ``strict`` asks every row
-    for exact fields (see the xfail tests below).
+    also in its largest and smallest field over phases.  ``strict`` asks
+    every row for exact fields, as the property test does: a merge is the
+    union of its branches.  Without it, rows from a misaligned merge on
+    need only see at least the widest branch's field, which is all the
+    core promises where branches have different jumps.
     """
     net = build(spec, ndim)
     size = input_size(net, ndim)
