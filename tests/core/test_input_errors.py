@@ -343,7 +343,9 @@ def test_tiny_files_cannot_exhaust_resources(tmp_path, name, text, words):
     began = time.perf_counter()
     with pytest.raises(errors.BadSpecError) as caught:
         specfile.load(str(path))
-    assert time.perf_counter() - began < 5    # generous: 0.1 s here
+    # generous: 0.1-1 s on a quiet machine, several times that on a loaded
+    # one; what it guards against took 40 s and 4 GB
+    assert time.perf_counter() - began < 20
     for word in words:
         assert word in str(caught.value)
     done = cli(path)
