@@ -962,13 +962,15 @@ def _costs(call, fields, n_params):
         weights, param_bytes = n_params, n_params * itemsize
     out = call.out_shape
     reuse = 1     # per-channel parameters (norms, PReLU), a dense layer
-    if fields.get("learns") and fields["op"] in ("window", "transposed"):
-        reuse = product(out[2:])
+    if isinstance(call.target, (nn.Linear, nn.Bilinear)) or \
+            call.target is F.linear:
+        reuse = product(out[1:-1])    # on a map: features last
+    elif fields.get("learns") and fields["op"] in ("window", "transposed"):
+        layout = call.out_layout
+        reuse = product(out[2:] if layout is None or len(layout) != len(
+            out) else [n for n, axis in zip(out, layout) if axis is not None])
     elif isinstance(call.target, nn.RNNBase) and len(out) == 3:
         reuse = out[1] if call.target.batch_first else out[0]
-    elif isinstance(call.target, (nn.Linear, nn.Bilinear)) or \
-            call.target is F.linear:
-        reuse = product(out[1:-1])
     return dict(mult_adds=mult_adds(weights, reuse), param_bytes=param_bytes,
                 activation_bytes=output_bytes(call.out_shape, itemsize))
 

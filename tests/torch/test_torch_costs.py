@@ -81,8 +81,9 @@ def test_transposed_conv_recurrence_and_functional_conv():
 # Against torchinfo on real models
 # --------------------------------------------------------------------------
 
-#: (builder, input side): models whose every leaf module torchinfo counts
-#: as the report does.
+#: (builder, input side): every leaf module of these counts as torchinfo
+#: counts it, Linear layers on token or channels-last maps (ConvNeXt, ViT)
+#: once per position of the map, where torchinfo counts them once.
 TORCHINFO_CASES = [
     ("torchvision:alexnet", 127),
     ("torchvision:resnet18", 96),
@@ -90,6 +91,8 @@ TORCHINFO_CASES = [
     ("torchvision:squeezenet1_1", 96),
     ("torchvision:efficientnet_b0", 96),
     ("torchvision:googlenet", 96),
+    ("torchvision:convnext_tiny", 64),
+    ("torchvision:vit_b_16", 224),
     ("timm:resnet18", 96),
 ]
 
@@ -124,12 +127,23 @@ def test_mult_adds_equal_torchinfo_per_layer(spec, side):
     theirs, total = _leaf_mult_adds(model, shape)
     report = nolearn_capacity.analyze(model, input_shape=shape)
     classes = {name for name, _ in theirs}
+    rows = [r for r in report.rows if r.class_name in classes]
+    positions = [_positions(r) if r.class_name == "Linear" else 1
+                 for r in rows]
     ours = collections.Counter(
-        (r.class_name, r.mult_adds) for r in report.rows
-        if r.class_name in classes and r.mult_adds)
+        (r.class_name, r.mult_adds // n) for r, n in zip(rows, positions)
+        if r.mult_adds)
     assert ours == theirs
-    assert sum(r.mult_adds for r in report.rows
-               if r.class_name in classes) == total
+    assert sum(r.mult_adds // n for r, n in zip(rows, positions)) == total
+    if spec.endswith("vit_b_16"):    # 197 tokens
+        assert max(positions) == 197
+
+
+def _positions(row):
+    count = 1
+    for size in row.output_shape[1:-1]:
+        count *= size
+    return count
 
 
 def test_linear_on_a_map_counts_every_position():
