@@ -552,7 +552,9 @@ def _base_row(record, index):
                n_params=record.n_params, op=record.op, inputs=record.inputs,
                kernel=record.kernel, stride=record.stride, pad=record.pad,
                dilation=record.dilation, legacy_role=record.legacy_role,
-               note=record.note, named=bool(record.name))
+               note=record.note, named=bool(record.name),
+               mult_adds=record.mult_adds, param_bytes=record.param_bytes,
+               activation_bytes=record.activation_bytes)
 
 
 def outline(network, mode="legacy", min_capacity=DEFAULT_MIN_CAPACITY):
@@ -560,7 +562,8 @@ def outline(network, mode="legacy", min_capacity=DEFAULT_MIN_CAPACITY):
     prints one for any net, also where no receptive field can be had)."""
     return Report(mode, [_base_row(r, i) for i, r in
                          enumerate(network.layers)], [],
-                  network.total_params, min_capacity)
+                  network.total_params, min_capacity,
+                  network.total_param_bytes)
 
 
 def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
@@ -584,7 +587,8 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
         row.capacity, row.coverage = cap, cov
         row.flags = _flags(cap, cov, min_capacity)
         rows.append(row)
-    return Report("legacy", rows, [], network.total_params, min_capacity)
+    return Report("legacy", rows, [], network.total_params, min_capacity,
+                  network.total_param_bytes)
 
 
 def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
@@ -621,7 +625,8 @@ def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
         row.flags = _flags(row.capacity, row.coverage, min_capacity, state,
                            row.field_min)
         rows.append(row)
-    return Report("exact", rows, warnings, network.total_params, min_capacity)
+    return Report("exact", rows, warnings, network.total_params, min_capacity,
+                  network.total_param_bytes)
 
 
 MODES = {"legacy": legacy_report, "exact": exact_report}

@@ -76,6 +76,10 @@ class LayerRecord:
     port's separate activation, which copies the row before it.  ``note``
     says why an adapter chose the op (e.g. why a layer is ``'unknown'``).
     Plain strings are accepted for ``op`` and ``legacy_role``.
+
+    The costs are per example (batch 1): ``mult_adds`` (:func:`mult_adds`),
+    ``param_bytes`` (the bytes of the ``n_params`` parameters) and
+    ``activation_bytes`` (of the output); None where a size is unknown.
     """
     name: str | None
     label: str
@@ -93,6 +97,9 @@ class LayerRecord:
     legacy_size: object = None
     cropping: tuple | None = None
     note: str = ""
+    mult_adds: int | None = 0
+    param_bytes: int = 0
+    activation_bytes: int | None = None
 
     def __post_init__(self):
         # Adapters' rule tables give plain strings; a misspelt one is an
@@ -110,10 +117,50 @@ class Network:
     """Records in topological order plus the net's learnable parameters."""
     layers: tuple[LayerRecord, ...]
     total_params: int
+    #: the bytes of the ``total_params`` parameters (each counted once)
+    total_param_bytes: int | None = None
 
     def __post_init__(self):
         if not self.layers:
             raise EmptyNetworkError("the network has no layers")
+
+
+#: Bytes per value where the framework does not say: Lasagne layers and
+#: specs are costed in float32, the dtype of the Kaggle-era GPU nets they
+#: ran as (Theano's own default floatX is float64; real Lasagne layers and
+#: specs must give the same figures, and a spec has no dtype).
+FLOAT32_BYTES = 4
+
+
+def product(sizes):
+    """The product of ``sizes``, or None when one is unknown (None)."""
+    count = 1
+    for size in sizes:
+        if size is None:
+            return None
+        count *= size
+    return count
+
+
+def values_in(shape):
+    """The number of values per example of a ``(batch, ...)`` shape, or
+    None when a size after the batch axis is unknown."""
+    return product(shape[1:])
+
+
+def output_bytes(shape, itemsize=FLOAT32_BYTES):
+    """The bytes of one example of an output of ``shape`` (None: unknown)."""
+    count = values_in(shape)
+    return None if count is None else count * itemsize
+
+
+def mult_adds(n_weights, reuse):
+    """Mult-adds per example as torchinfo counts them: every weight and
+    bias value once per place it is applied at (``reuse``: the output
+    positions of a convolution, the time steps of a recurrence, 1 for a
+    dense layer and for per-channel parameters such as a norm's); None
+    when ``reuse`` is unknown."""
+    return None if reuse is None else n_weights * reuse
 
 
 def spatial_shape(record):

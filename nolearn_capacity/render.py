@@ -20,9 +20,9 @@ from .errors import BadShapeError, describe_layer, printable, shown
 from .records import LegacyRole
 # names of the report module that this module's users have always found
 # here (render.FORMATS, render.from_json, ...)
-from .report import (AXIS_FIELDS, AXIS_NAMES, DEFAULT_MIN_CAPACITY,  # noqa
-                     FORMATS, SCHEMA_VERSION, Report, axis_names,
-                     register_format)
+from .report import (AXIS_FIELDS, AXIS_NAMES, COST_FIELDS,  # noqa
+                     DEFAULT_MIN_CAPACITY, FORMATS, SCHEMA_VERSION, Report,
+                     axis_names, register_format)
 
 # numpy and tabulate are imported where a table is made, so that
 # `import nolearn_capacity` costs milliseconds, not numpy's import time.
@@ -308,6 +308,35 @@ def _field_text(row):
         _number(lo), _number(hi)) for lo, hi in zip(row.field_min, row.field))
 
 
+def amount(value):
+    """A count for people: exact below 10000, else three significant
+    digits and a decimal suffix (``216K``, ``2.24M``); '' when unknown."""
+    if value is None:
+        return ""
+    if value < 10000:
+        return str(value)
+    value = float("{:.3g}".format(value))
+    for power, suffix in ((12, "T"), (9, "G"), (6, "M"), (3, "K")):
+        if value >= 10. ** power:
+            return "{:.3g}{}".format(value / 10. ** power, suffix) \
+                if value < 10. ** (power + 3) or suffix != "T" else \
+                "{:.0f}T".format(value / 1e12)
+    return str(int(value))
+
+
+def cost_summary(report):
+    """The report's totals per example as one line, or None for a report
+    that knows no costs (one saved before they were counted)."""
+    totals = report.totals()
+    if all(t is None for t in totals):
+        return None
+    mult_adds, param_bytes, activation_bytes = (
+        "?" if t is None else amount(t) for t in totals)
+    return ("{} mult-adds, {} bytes of parameters, {} bytes of layer "
+            "outputs per example".format(mult_adds, param_bytes,
+                                         activation_bytes))
+
+
 #: Columns of the report table: (header, function of a row).
 COLUMNS = (
     ("#", lambda r: r.index),
@@ -315,6 +344,9 @@ COLUMNS = (
     ("class", lambda r: r.class_name),
     ("size", lambda r: r.size),
     ("params", lambda r: r.n_params),
+    ("mult-adds", lambda r: amount(r.mult_adds)),
+    ("param bytes", lambda r: amount(r.param_bytes)),
+    ("out bytes", lambda r: amount(r.activation_bytes)),
     ("kernel", lambda r: _axes_text(r.kernel)),
     ("stride", lambda r: _axes_text(r.stride)),
     ("jump", lambda r: _axes_text(r.jump)),
@@ -363,8 +395,10 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
 
 @register_format("text")
 def text(report, color=False):
-    """Greeting, the full report table and the warnings."""
-    lines = [greeting(report.total_params),
+    """Greeting and totals, the full report table and the warnings."""
+    summary = cost_summary(report)
+    lines = [greeting(report.total_params) + (
+        "# {}\n".format(summary) if summary else ""),
              "## Layer information ({} mode)".format(report.mode), "",
              report_table(report, color)]
     warnings = warning_lines(report)
@@ -377,6 +411,9 @@ def markdown(report, color=False):
     """A GitHub pipe table (``\\`` and ``|`` in cells escaped with a
     backslash); flags as words (markdown has no colour)."""
     table = report_table(report, tablefmt="github", cell=_markdown_cell)
+    summary = cost_summary(report)
+    if summary:
+        table += "\n\nTotals: {}".format(summary)
     notes = "".join("\n> warning: {}".format(w)
                     for w in warning_lines(report))
     return "{}\n{}\n".format(table, notes) if notes else table + "\n"
@@ -391,7 +428,8 @@ def csv(report, color=False):
     import csv as csv_module
     import io
     axes = axis_names(report)
-    header = ["index", "name", "class", "size", "params", "input"]
+    header = ["index", "name", "class", "size", "params", *COST_FIELDS,
+              "input"]
     header += ["{}_{}".format(f, a.lower()) for f in AXIS_FIELDS for a in axes]
     header += ["flags"]
     out = io.StringIO()
@@ -399,7 +437,9 @@ def csv(report, color=False):
     writer.writerow(header)
     for row in report.rows:
         cells = [row.index, printable(row.name), printable(row.class_name),
-                 row.size, row.n_params, printable(row.source)]
+                 row.size, row.n_params,
+                 *("" if getattr(row, name) is None else getattr(row, name)
+                   for name in COST_FIELDS), printable(row.source)]
         for name in AXIS_FIELDS:
             values = getattr(row, name)
             cells += [values[i] if i < len(values) else ""
@@ -448,13 +488,16 @@ def html(report, color=True):
             " ".join(row.flags), style, cells))
     warnings = "".join("<p class=\"warning\">warning: {}</p>".format(
         escape(w)) for w in warning_lines(report))
+    summary = cost_summary(report)
+    totals = "<p class=\"totals\">{}</p>\n".format(escape(summary)) \
+        if summary else ""
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         "<title>Layer information</title></head><body>\n"
-        "<p>{}</p>\n<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n{}\n"
+        "<p>{}</p>\n{}<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n{}\n"
         "</tbody>\n</table>\n{}</body></html>\n".format(
-            escape(greeting(report.total_params).strip("# \n")), head,
-            "\n".join(body), warnings))
+            escape(greeting(report.total_params).strip("# \n")), totals,
+            head, "\n".join(body), warnings))
 
 
 def render(report, fmt="text", **options):

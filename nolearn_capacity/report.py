@@ -58,7 +58,8 @@ class Row:
     ``stride``, ``pad`` (leading), ``dilation``, ``legacy_role`` and
     ``note`` are the layer's geometry, as its adapter read it; the rest is
     what the analysis found.  ``name`` is the layer's name, or nolearn's
-    label for an unnamed layer (``named`` False).
+    label for an unnamed layer (``named`` False).  The costs
+    (:data:`COST_FIELDS`) are per example; None where unknown.
     """
     index: int
     name: str
@@ -83,6 +84,9 @@ class Row:
     legacy_role: LegacyRole | None = None
     note: str = ""
     named: bool = True
+    mult_adds: int | None = None
+    param_bytes: int | None = None
+    activation_bytes: int | None = None
 
     @property
     def size(self):
@@ -92,6 +96,10 @@ class Row:
 #: Per-axis row attributes, in CSV / JSON order.
 AXIS_FIELDS = ("kernel", "stride", "pad", "dilation", "jump", "field_min",
                "field", "start", "real_filter", "capacity", "coverage")
+
+#: Per-example costs of a row (ints or None), in CSV / JSON order:
+#: mult-adds, bytes of its parameters, bytes of its output.
+COST_FIELDS = ("mult_adds", "param_bytes", "activation_bytes")
 
 #: Bump when the JSON layout changes incompatibly.  Version 1 had no
 #: geometry (op, inputs, pad, dilation, legacy_role, note); it still reads.
@@ -126,6 +134,22 @@ class Report:
     warnings: list = dc_field(default_factory=list)
     total_params: int = 0
     min_capacity: float = DEFAULT_MIN_CAPACITY
+    #: the bytes of the ``total_params`` parameters (None: unknown)
+    total_param_bytes: int | None = None
+
+    def totals(self):
+        """``(mult_adds, param_bytes, activation_bytes)`` of the whole net
+        per example (activations: every row's output, input included);
+        None where no row knows it.  Rows with unknown costs are left out
+        of the sums."""
+        sums = []
+        for name in COST_FIELDS:
+            known = [getattr(r, name) for r in self.rows
+                     if getattr(r, name) is not None]
+            sums.append(sum(known) if known else None)
+        if self.total_param_bytes is not None:
+            sums[1] = self.total_param_bytes   # shared parameters once
+        return tuple(sums)
 
     def render(self, fmt="text", **options):
         """The report as text in format ``fmt`` (see :data:`FORMATS`)."""
@@ -166,6 +190,7 @@ class Report:
             "schema_version": SCHEMA_VERSION,
             "mode": self.mode,
             "total_params": self.total_params,
+            "total_param_bytes": self.total_param_bytes,
             "min_capacity": self.min_capacity,
             "warnings": list(self.warnings),
             "rows": [{
@@ -174,7 +199,9 @@ class Report:
                 "op": None if row.op is None else str(row.op),
                 "inputs": list(row.inputs),
                 "output_shape": list(row.output_shape),
-                "params": row.n_params, "input": row.source,
+                "params": row.n_params,
+                **{name: getattr(row, name) for name in COST_FIELDS},
+                "input": row.source,
                 **{name: list(getattr(row, name)) for name in AXIS_FIELDS},
                 "flags": [str(f) for f in row.flags],
                 "legacy_role": None if row.legacy_role is None
@@ -216,6 +243,10 @@ def is_report_data(data):
 
 def _integer(v):
     return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _optional_integer(v):
+    return v is None or (_integer(v) and v >= 0)
 
 
 def _number(v):
@@ -288,8 +319,12 @@ def _read(data, where):
                              **old_tuple)),
             output_shape=tuple(get("output_shape", sizes,
                                    "a list of ints or nulls")),
-            n_params=get("params", _integer, "an int"),
-            source=get("input", _string, "a string"))
+            n_params=get("params", _integer, "an int"))
+        for name in COST_FIELDS:
+            # added within version 2: absent in older files, unknown
+            values[name] = get(name, _optional_integer, "an int or null",
+                               default=None)
+        values["source"] = get("input", _string, "a string")
         for name in AXIS_FIELDS:
             values[name] = tuple(get(
                 name, _list_of(_number), "a list of numbers",
@@ -312,4 +347,6 @@ def _read(data, where):
                   list(_get(data, "warnings", _list_of(_string),
                             "a list of strings", where)),
                   _get(data, "total_params", _integer, "an int", where),
-                  _get(data, "min_capacity", _number, "a number", where))
+                  _get(data, "min_capacity", _number, "a number", where),
+                  _get(data, "total_param_bytes", _optional_integer,
+                       "an int or null", where, default=None))

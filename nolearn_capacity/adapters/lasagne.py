@@ -15,7 +15,8 @@ import numbers
 
 from .. import geometry
 from ..registry import Registry
-from ..records import LayerRecord, Network
+from ..records import (FLOAT32_BYTES, LayerRecord, Network, mult_adds,
+                       output_bytes, product)
 from ..errors import (BadShapeError, CapacityError, EmptyNetworkError,
                       GraphError, NotANetworkError, UnsupportedLayerError,
                       clipped, describe_layer, printable, shown)
@@ -378,11 +379,49 @@ def _record_of(layer, names, where, inputs, params, n_axes):
                 where(), clipped(printable(error), 120))) from error
     if params is None:
         params = own_params(layer)
+    n_params = int(sum(size for _, size in params))
     return LayerRecord(name=layer.name, label=label, class_name=names[0],
                        inputs=tuple(inputs), output_shape=shape,
-                       n_params=int(sum(size for _, size in params)),
-                       legacy_role=role, legacy_size=_plain(legacy_size),
+                       n_params=n_params, legacy_role=role,
+                       legacy_size=_plain(legacy_size),
+                       mult_adds=_mult_adds(layer, names, fields, shape,
+                                            n_params),
+                       param_bytes=n_params * FLOAT32_BYTES,
+                       activation_bytes=output_bytes(shape),
                        **{k: _plain(v) for k, v in fields.items()})
+
+
+#: Classes whose weights are applied once per time step.
+RECURRENT = ("CustomRecurrentLayer", "RecurrentLayer", "LSTMLayer",
+             "GRULayer")
+
+
+def _mult_adds(layer, names, fields, shape, n_params):
+    """The layer's mult-adds per example (see
+    :func:`~nolearn_capacity.records.mult_adds`): a conv's or NIN's
+    parameters at every output position, a recurrence's at every time
+    step, norms', biases' and scales' once (per channel, as torchinfo
+    counts them)."""
+    if not n_params:
+        return 0
+    if any(n in RECURRENT for n in names):
+        return mult_adds(n_params, product(layer.input_shapes[0][1:2]))
+    if "DenseLayer" in names:
+        return mult_adds(n_params, product(shape[1:-1]))  # leading axes
+    if not fields.get("learns"):
+        return n_params
+    positions = product(shape[2:])
+    if positions is None:
+        return None
+    # a bias of one value per unit (untied) is applied once, at its unit;
+    # a locally connected layer has one weight per position, applied once
+    bias = shape[1] if getattr(layer, "b", True) is not None else 0
+    untied = getattr(layer, "untie_biases", False)
+    if "LocallyConnected2DLayer" in names:
+        return n_params + (0 if untied else bias * (positions - 1))
+    if untied:
+        return (n_params - bias * positions) * positions + bias * positions
+    return n_params * positions
 
 
 def _is_int(value):
@@ -461,7 +500,8 @@ def network_of(layers, complete=True):
                 clipped(printable(error), 120), LAYER_INTERFACE)) from error
         records.append(record_of(layer, index, inputs, params))
         seen_params.update(params)
-    return Network(tuple(records), sum(seen_params.values()))
+    total = sum(seen_params.values())
+    return Network(tuple(records), total, total * FLOAT32_BYTES)
 
 
 def layers_of(obj):

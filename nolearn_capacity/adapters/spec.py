@@ -1153,6 +1153,8 @@ def build(specs, **keywords):
                 where, shown(lineage[0]), _suggest(lineage[0])))
         make = BUILDERS[cls]
         inputs = _inputs(kw, cls, layers, by_name, where)
+        # as on a real layer: b is None when the layer has no bias
+        no_bias = "b" in kw and kw["b"] is None
         try:
             attrs, out, n_params = make(
                 cls, kw, [tuple(i.output_shape) for i in inputs])
@@ -1167,6 +1169,8 @@ def build(specs, **keywords):
                 where, clipped(printable(", ".join(sorted(kw))))))
         _check_shape(out, where)
         layer = SpecLayer(lineage, name, inputs, attrs, out, n_params, cls)
+        if no_bias:
+            layer.b = None
         layers.append(layer)
         by_name[name] = layer
     _check_keywords_used(keywords, list(by_name))

@@ -38,7 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..registry import Registry
-from ..records import LayerRecord, Network
+from ..records import LayerRecord, Network, mult_adds, output_bytes, product
 from .. import geometry
 from ..errors import (BadShapeError, UnsupportedLayerError, clipped,
                       describe_layer, printable, shown)
@@ -82,6 +82,8 @@ class Call:
     out_layout: tuple = None
     #: ``F.pad`` widths applied inside the module's own ``forward``.
     pads: tuple = ()
+    #: the (first) output's dtype
+    out_dtype: object = None
 
     def arg(self, position, name, default=None):
         """An argument given by position or by keyword."""
@@ -937,16 +939,47 @@ def make_record(call, name, inputs, records, params=None):
         except (AttributeError, TypeError, ValueError, IndexError) as error:
             raise UnsupportedLayerError("{}: {}".format(
                 describe_layer(name, index, class_name), error)) from error
+    n_params = sum((params or {}).values())
     return LayerRecord(name=name, label=name, class_name=class_name,
                        inputs=tuple(inputs),
                        output_shape=tuple(call.out_shape),
-                       n_params=sum((params or {}).values()),
-                       legacy_role=role, legacy_size=size, **fields)
+                       n_params=n_params, legacy_role=role, legacy_size=size,
+                       **_costs(call, fields, n_params), **fields)
 
 
-def input_record(name, shape):
+def _costs(call, fields, n_params):
+    """The record's cost fields, counted as torchinfo counts them: a
+    module's parameters (trainable or not) once per output position of a
+    convolution, per time step of a recurrence, per position of a linear
+    layer; bytes in the parameters' and the output's own dtypes."""
+    itemsize = (call.out_dtype or torch.get_default_dtype()).itemsize
+    if isinstance(call.target, nn.Module):
+        params = list(call.target.parameters())
+        weights = sum(p.numel() for p in params)
+        param_bytes = sum(p.numel() * p.element_size() for p in params
+                          if p.requires_grad)
+    else:   # a function given parameters: in the output's dtype
+        weights, param_bytes = n_params, n_params * itemsize
+    out = call.out_shape
+    reuse = 1     # per-channel parameters (norms, PReLU), a dense layer
+    if isinstance(call.target, (nn.Linear, nn.Bilinear)) or \
+            call.target is F.linear:
+        reuse = product(out[1:-1])    # on a map: features last
+    elif fields.get("learns") and fields["op"] in ("window", "transposed"):
+        layout = call.out_layout
+        reuse = product(out[2:] if layout is None or len(layout) != len(
+            out) else [n for n, axis in zip(out, layout) if axis is not None])
+    elif isinstance(call.target, nn.RNNBase) and len(out) == 3:
+        reuse = out[1] if call.target.batch_first else out[0]
+    return dict(mult_adds=mult_adds(weights, reuse), param_bytes=param_bytes,
+                activation_bytes=output_bytes(call.out_shape, itemsize))
+
+
+def input_record(name, shape, dtype=None):
     return LayerRecord(name=name, label=name, class_name="Input", op="input",
-                       output_shape=tuple(shape))
+                       output_shape=tuple(shape),
+                       activation_bytes=output_bytes(shape, (
+                           dtype or torch.get_default_dtype()).itemsize))
 
 
 # --------------------------------------------------------------------------
@@ -1195,7 +1228,8 @@ def _fx_records(work, graph, shapes, meta):
             if out is not None:
                 position[node] = len(records)
                 layouts[node] = standard_layout(len(out.shape))
-                records.append(input_record(str(node.target), out.shape))
+                records.append(input_record(str(node.target), out.shape,
+                                            out.dtype))
             continue
         if node.op in ("get_attr", "output") or out is None:
             continue
@@ -1223,7 +1257,7 @@ def _fx_records(work, graph, shapes, meta):
                                if p.op == "get_attr" and p.target in params)
         call = Call(target, tuple(call_args), dict(call_kwargs),
                     first.shape if first is not None else (), out.shape,
-                    layouts.get(source))
+                    layouts.get(source), out_dtype=out.dtype)
         call.pads = tuple(recorder.pads.get(node.target, ())) if \
             node.op == "call_module" else ()
         call.out_layout = layout_after(call)
@@ -1264,8 +1298,8 @@ def _hook_records(work, shapes, meta):
     the record whose output tensor it receives, else the previous record
     (the chain assumption: functional calls in between are invisible)."""
     args = _zeros(shapes, _dtype(work), meta)
-    records = [input_record(name, s)
-               for name, s in zip(_input_names(work, len(shapes)), shapes)]
+    records = [input_record(name, s, a.dtype) for name, s, a in
+               zip(_input_names(work, len(shapes)), shapes, args)]
     produced = {id(a): i for i, a in enumerate(args)}
     keep = list(args)    # ids stay unique while the tensors live
     calls, watches = {}, []
@@ -1292,7 +1326,8 @@ def _hook_records(work, shapes, meta):
         label = name if not count else "{}_{}".format(name, count)
         call = Call(module, summaries, {},
                     first.shape if first is not None else (), out.shape,
-                    pads=tuple(pads.widths) if pads is not None else ())
+                    pads=tuple(pads.widths) if pads is not None else (),
+                    out_dtype=out.dtype)
         record = make_record(call, label, parents or [len(records) - 1],
                              records, _trainable(module.parameters()))
         for t in _flat([output]):
@@ -1432,5 +1467,6 @@ def _network(module, shapes):
             if not meta:
                 raise
     # after the run, so that lazy modules have their parameters
-    total = sum(_trainable(work.parameters()).values())
-    return Network(tuple(records), total)
+    trainable = [p for p in work.parameters() if p.requires_grad]
+    return Network(tuple(records), sum(p.numel() for p in trainable),
+                   sum(p.numel() * p.element_size() for p in trainable))

@@ -108,7 +108,7 @@ def test_hostile_names_are_escaped_in_every_format(fmt, mode):
         cell = markdown_escaped
         cells = {len(MARKDOWN_CELL.findall(line))
                  for line in text.splitlines() if line.startswith("|")}
-        assert cells == {14}        # 13 columns on every line
+        assert cells == {17}        # 16 columns on every line
     assert names_in(fmt, text) == [cell(name) for name in SHOWN]
     if fmt in ("text", "markdown", "html"):
         assert cell("Conv\\x1b]0;t\\x07") in text

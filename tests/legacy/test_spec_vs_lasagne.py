@@ -320,6 +320,38 @@ def test_lstm_without_peepholes_with_mask_and_learned_init():
     assert_same(specs)
 
 
+@pytest.mark.parametrize("name, mult_adds", [
+    # 3 filters of 4 channels x 2 x 3 ('full': 14 x 13 outputs), untied
+    # biases: one per output unit, each applied once
+    ("Conv2DLayer", (3 * 4 * 2 * 3 + 3) * 14 * 13),
+    ("Conv2DMMLayer", 2 * 4 * 4 * 3 * 16 * 13),     # no bias
+    ("NINLayer", (4 * 5 + 5) * 13 * 11),
+    ("DenseLayer", 4 * 13 * 11 * 7 + 7),
+    ("LSTMLayer", 5 * (4 * (7 * 4 + 4 * 4 + 4) + 3 * 4)),   # 5 steps
+    ("MaxPool2DLayer", 0),
+])
+def test_costs_by_hand_agree_with_real_layers(name, mult_adds):
+    """Specs and Lasagne's own layers make equal records (costs included,
+    :func:`assert_same`); here their mult-adds against the hand count."""
+    specs = HAND_NETS[name]
+    assert_same(specs)
+    real = build_real(specs)
+    record = lasagne_adapter.record_of(real[-1], len(real) - 1)
+    assert record.mult_adds == mult_adds
+    assert record.param_bytes == 4 * trainable(real[-1])   # float32
+    assert record.activation_bytes == 4 * int(np.prod(
+        real[-1].output_shape[1:]))
+
+
+def test_locally_connected_weights_apply_once():
+    """A Lasagne 0.2 class: the spec side only."""
+    specs = chain(("LocallyConnected2DLayer", dict(num_filters=2,
+                                                   filter_size=3)), **IMAGE)
+    record = lasagne_adapter.record_of(spec.build(specs)[-1], 1)
+    # one 4 x 3 x 3 filter per unit, the tied bias at every position
+    assert record.mult_adds == 2 * 4 * 9 * 13 * 11 + 2 * 13 * 11
+
+
 # --- random nets -------------------------------------------------------------
 
 MAKERS = []
