@@ -158,6 +158,9 @@ class UnitState:
     # pooled to one position and broadcast back (a squeeze-and-excitation
     # gate, ASPP image pooling); () when it has no such input.
     context: tuple = ()
+    # True once a collapse pooled the map (not when an unknown op lost
+    # the axes): only then is what a unit sees the whole map's union.
+    pooled: bool = False
 
 
 #: Longest period of unit patterns tracked exactly (transposed strides
@@ -406,7 +409,7 @@ def exact_states(network):
 def _single(record, index, parent, parent_record, warnings, image=()):
     state = UnitState(parent.axes, parent.source, parent.spatial,
                       parent.approximate, parent.shift_variant,
-                      context=parent.context)
+                      context=parent.context, pooled=parent.pooled)
     if not parent.spatial or record.op == Op.POINTWISE:
         return state
     if record.op == Op.UNKNOWN:
@@ -433,7 +436,7 @@ def _single(record, index, parent, parent_record, warnings, image=()):
             image = (None,) * n
         state.axes = tuple(_collapse(a, length, size) for a, length, size
                            in zip(parent.axes, lengths, image))
-        state.spatial = False
+        state.spatial, state.pooled = False, True
         return state
     _check_axes(record, index, n)
     rule = SLIDING_RULES[record.op]
@@ -465,9 +468,10 @@ def _merge(record, index, parents, layers, warnings):
     if not pairs:
         return UnitState(parents[0].axes, parents[0].source, False,
                          any(p.approximate for p in parents),
-                         context=_context([p for p in parents if p.spatial
-                                           or p.context], parents[0].source,
-                                          len(parents[0].axes)))
+                         context=_context([p for p in parents if p.context],
+                                          parents[0].source,
+                                          len(parents[0].axes)),
+                         pooled=all(p.pooled for p in parents))
     spatial = [p for p, _ in pairs]
     n = min(len(p.axes) for p in spatial)
     shapes = [spatial_shape(layers[i]) for _, i in pairs]
@@ -522,7 +526,7 @@ def _context(parents, source, n):
     context; () when none of the same image does."""
     seen = [p.context for p in parents if p.source == source and p.context]
     seen += [tuple(a.field_max for a in p.axes) for p in parents
-             if p.source == source and not p.spatial and len(p.axes) >= n
+             if p.source == source and p.pooled and len(p.axes) >= n
              and not any(_sees_nothing(a) for a in p.axes)]
     seen = [c for c in seen if len(c) >= n]
     return tuple(max(c[axis] for c in seen) for axis in range(n)) \

@@ -162,3 +162,10 @@ def test_global_context_round_trips_through_json():
     assert "context_y" in report.render("csv").splitlines()[0]
     plain = analyse(rec("in", "input"), conv("a", [0], 3))
     assert "context" not in plain.render("csv")
+
+
+def test_axes_lost_to_an_unknown_op_are_no_global_context():
+    rows = analyse(rec("in", "input"), conv("a", [0], 3, pad=1),
+                   rec("odd", "unknown", [1], shape=(None, 1, 32, 32, 1)),
+                   rec("mix", "merge", [1, 2])).rows
+    assert not rows[3].global_context and rows[3].field == (3, 3)
