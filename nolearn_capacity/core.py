@@ -154,6 +154,13 @@ class UnitState:
     approximate: bool = False
     shift_variant: bool = False
     misaligned: bool = False
+    # Per axis, how many image pixels a unit also sees through an input
+    # pooled to one position and broadcast back (a squeeze-and-excitation
+    # gate, ASPP image pooling); () when it has no such input.
+    context: tuple = ()
+    # True once a collapse pooled the map (not when an unknown op lost
+    # the axes): only then is what a unit sees the whole map's union.
+    pooled: bool = False
 
 
 #: Longest period of unit patterns tracked exactly (transposed strides
@@ -309,13 +316,19 @@ def _transposed(prev, kernel, stride, crop, dilation, learns):
 SLIDING_RULES = {Op.WINDOW: _window, Op.TRANSPOSED: _transposed}
 
 
-def _collapse(prev, length):
-    # A unit that sees the whole input map: the union of all its fields.
+def _collapse(prev, length, image=None):
+    # A unit that sees the whole input map: the union of all its fields,
+    # clipped to the image (``image`` pixels, None: unknown), since what
+    # lies beyond it is padding, which no unit of this kind depends on.
     if prev.spans is not None and isinstance(length, numbers.Integral):
         # the first period holds the first pixel, the last period the last
         period = len(prev.spans)
         whole = _union(_span_of(prev, u) for u in set(range(min(
             period, length))) | set(range(max(0, length - period), length)))
+        if whole is not None and image is not None:
+            whole = (max(whole[0], 0), min(whole[1], image - 1))
+            if whole[0] > whole[1]:
+                whole = None
         if whole is None:
             return _nothing(prev)
         size = whole[1] - whole[0] + 1.
@@ -323,9 +336,14 @@ def _collapse(prev, length):
                          start=(whole[0] + whole[1] + 1) / 2.,
                          real_filter=size, spans=(whole,), shift=int(size))
     span = (length - 1) * prev.jump
-    total = prev.field_max + span
-    return AxisState(jump=total, field_min=prev.field_min + span,
-                     field_max=total, start=prev.start + span / 2.,
+    centre = prev.start + span / 2.
+    low, high = centre - (prev.field_max + span) / 2., \
+        centre + (prev.field_max + span) / 2.
+    if image is not None:
+        low, high = max(low, 0.), min(high, float(image))
+    total = max(high - low, 0.)
+    return AxisState(jump=total, field_min=min(prev.field_min + span, total),
+                     field_max=total, start=(low + high) / 2.,
                      real_filter=total, spans=None)
 
 
@@ -378,7 +396,8 @@ def exact_states(network):
             state = _merge(record, index, parents, layers, warnings)
         else:
             state = _single(record, index, parents[0],
-                            layers[record.inputs[0]], warnings)
+                            layers[record.inputs[0]], warnings,
+                            spatial_shape(layers[parents[0].source]))
         if state.spatial or record.op == Op.COLLAPSE:
             state.axes = _seen_jointly(state.axes)
             if state.axes and _sees_nothing(state.axes[0]):
@@ -387,9 +406,10 @@ def exact_states(network):
     return states, warnings
 
 
-def _single(record, index, parent, parent_record, warnings):
+def _single(record, index, parent, parent_record, warnings, image=()):
     state = UnitState(parent.axes, parent.source, parent.spatial,
-                      parent.approximate, parent.shift_variant)
+                      parent.approximate, parent.shift_variant,
+                      context=parent.context, pooled=parent.pooled)
     if not parent.spatial or record.op == Op.POINTWISE:
         return state
     if record.op == Op.UNKNOWN:
@@ -411,9 +431,12 @@ def _single(record, index, parent, parent_record, warnings):
                 "{}: needs the spatial size of its input, got {}; give the "
                 "input layer a fixed size".format(layer_id(record, index),
                                                   parent_record.output_shape))
-        state.axes = tuple(_collapse(a, length)
-                           for a, length in zip(parent.axes, lengths))
-        state.spatial = False
+        if len(image) != n or not all(isinstance(v, numbers.Integral)
+                                      for v in image):
+            image = (None,) * n
+        state.axes = tuple(_collapse(a, length, size) for a, length, size
+                           in zip(parent.axes, lengths, image))
+        state.spatial, state.pooled = False, True
         return state
     _check_axes(record, index, n)
     rule = SLIDING_RULES[record.op]
@@ -444,7 +467,11 @@ def _merge(record, index, parents, layers, warnings):
     pairs = [(p, i) for p, i in zip(parents, record.inputs) if p.spatial]
     if not pairs:
         return UnitState(parents[0].axes, parents[0].source, False,
-                         any(p.approximate for p in parents))
+                         any(p.approximate for p in parents),
+                         context=_context([p for p in parents if p.context],
+                                          parents[0].source,
+                                          len(parents[0].axes)),
+                         pooled=all(p.pooled for p in parents))
     spatial = [p for p, _ in pairs]
     n = min(len(p.axes) for p in spatial)
     shapes = [spatial_shape(layers[i]) for _, i in pairs]
@@ -489,7 +516,21 @@ def _merge(record, index, parents, layers, warnings):
     return UnitState(tuple(axes), widest_parent.source, True,
                      any(p.approximate for p in parents),
                      any(len(a.spans) > 1 for a in axes) if exact else
-                     any(p.shift_variant for p in parents), bool(misaligned))
+                     any(p.shift_variant for p in parents), bool(misaligned),
+                     _context(parents, widest_parent.source, n))
+
+
+def _context(parents, source, n):
+    """Per axis, the image pixels a merged unit sees through inputs pooled
+    to one position (their clipped field) or that already carry such
+    context; () when none of the same image does."""
+    seen = [p.context for p in parents if p.source == source and p.context]
+    seen += [tuple(a.field_max for a in p.axes) for p in parents
+             if p.source == source and p.pooled and len(p.axes) >= n
+             and not any(_sees_nothing(a) for a in p.axes)]
+    seen = [c for c in seen if len(c) >= n]
+    return tuple(max(c[axis] for c in seen) for axis in range(n)) \
+        if seen else ()
 
 
 def _union_of_branches(state, options, offsets):
@@ -542,6 +583,8 @@ def _flags(capacity, coverage, min_capacity, state=None, field_min=()):
             flags.append(Flag.APPROXIMATE)
         if state.shift_variant:
             flags.append(Flag.SHIFT_VARIANT)
+        if state.context and len(state.context) == len(state.axes):
+            flags.append(Flag.GLOBAL_CONTEXT)
     return tuple(flags)
 
 
@@ -620,6 +663,13 @@ def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
                                  if a.field_max else 0. for a in axes)
             row.coverage = tuple(100. * a.field_max / size
                                  for a, size in zip(axes, image))
+            if len(state.context) == len(axes):
+                # the unit sees every pixel its pooled input saw: that
+                # share of the image is its coverage; the field columns
+                # keep the local field
+                row.context = state.context
+                row.coverage = tuple(100. * c / size for c, size in zip(
+                    state.context, image))
         if several_inputs:
             row.source = layers[state.source].label
         row.flags = _flags(row.capacity, row.coverage, min_capacity, state,

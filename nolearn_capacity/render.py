@@ -304,8 +304,15 @@ def _number(value):
 def _field_text(row):
     if not row.field:
         return ""
-    return "x".join(_number(hi) if lo == hi else "{}-{}".format(
+    local = "x".join(_number(hi) if lo == hi else "{}-{}".format(
         _number(lo), _number(hi)) for lo, hi in zip(row.field_min, row.field))
+    if not row.context:
+        return local
+    # the unit sees all the image its pooled input saw; the local field
+    # stays, since it is what the layers around it shape
+    seen = "whole image" if all(c >= 100 for c in row.coverage) else \
+        "global " + _axes_text(row.context)
+    return "{} (local {})".format(seen, local)
 
 
 def amount(value):
@@ -430,7 +437,11 @@ def csv(report, color=False):
     axes = axis_names(report)
     header = ["index", "name", "class", "size", "params", *COST_FIELDS,
               "input"]
-    header += ["{}_{}".format(f, a.lower()) for f in AXIS_FIELDS for a in axes]
+    # the context columns only when some row has a context, so that other
+    # reports keep their columns
+    fields = AXIS_FIELDS + (("context",) if any(
+        r.context for r in report.rows) else ())
+    header += ["{}_{}".format(f, a.lower()) for f in fields for a in axes]
     header += ["flags"]
     out = io.StringIO()
     writer = csv_module.writer(out, lineterminator="\n")
@@ -440,7 +451,7 @@ def csv(report, color=False):
                  row.size, row.n_params,
                  *("" if getattr(row, name) is None else getattr(row, name)
                    for name in COST_FIELDS), printable(row.source)]
-        for name in AXIS_FIELDS:
+        for name in fields:
             values = getattr(row, name)
             cells += [values[i] if i < len(values) else ""
                       for i in range(len(axes))]

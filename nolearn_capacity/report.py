@@ -44,6 +44,9 @@ class Flag(Words):
     APPROXIMATE = "approximate"
     #: neighbouring units see fields of different sizes
     SHIFT_VARIANT = "shift-variant"
+    #: a unit also depends on an input pooled to one position and broadcast
+    #: back (squeeze-and-excitation, ASPP image pooling): see ``context``
+    GLOBAL_CONTEXT = "global-context"
 
 
 #: Flag names, in the order they are shown.
@@ -59,7 +62,9 @@ class Row:
     ``note`` are the layer's geometry, as its adapter read it; the rest is
     what the analysis found.  ``name`` is the layer's name, or nolearn's
     label for an unnamed layer (``named`` False).  The costs
-    (:data:`COST_FIELDS`) are per example; None where unknown.
+    (:data:`COST_FIELDS`) are per example; None where unknown.  ``context``
+    is, per axis, the image pixels a unit sees through an input pooled to
+    one position (empty without one); ``field`` then stays the local field.
     """
     index: int
     name: str
@@ -87,10 +92,16 @@ class Row:
     mult_adds: int | None = None
     param_bytes: int | None = None
     activation_bytes: int | None = None
+    context: tuple = ()
 
     @property
     def size(self):
         return "x".join(map(str, self.output_shape[1:]))
+
+    @property
+    def global_context(self):
+        """True when a unit depends on a pooled input broadcast back."""
+        return bool(self.context)
 
 
 #: Per-axis row attributes, in CSV / JSON order.
@@ -203,6 +214,9 @@ class Report:
                 **{name: getattr(row, name) for name in COST_FIELDS},
                 "input": row.source,
                 **{name: list(getattr(row, name)) for name in AXIS_FIELDS},
+                # only where there is one, so that other reports read as
+                # they always did
+                **({"context": list(row.context)} if row.context else {}),
                 "flags": [str(f) for f in row.flags],
                 "legacy_role": None if row.legacy_role is None
                 else str(row.legacy_role),
@@ -330,6 +344,8 @@ def _read(data, where):
                 name, _list_of(_number), "a list of numbers",
                 **(old_tuple if name in ("pad", "dilation") else {})))
         values.update(
+            context=tuple(get("context", _list_of(_number),
+                              "a list of numbers", default=[])),
             flags=tuple(Flag(f) for f in get(
                 "flags", _list_of(_member(Flag, optional=False)),
                 "a list of flag names")),

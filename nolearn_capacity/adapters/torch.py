@@ -1328,6 +1328,10 @@ def _hook_records(work, shapes, meta):
                     first.shape if first is not None else (), out.shape,
                     pads=tuple(pads.widths) if pads is not None else (),
                     out_dtype=out.dtype)
+        if not parents and first is not None:
+            unseen = _unseen_call(records, first.shape, label)
+            if unseen is not None:
+                records.append(unseen)
         record = make_record(call, label, parents or [len(records) - 1],
                              records, _trainable(module.parameters()))
         for t in _flat([output]):
@@ -1352,6 +1356,26 @@ def _hook_records(work, shapes, meta):
             if pads is not None:
                 pads.__exit__(None, None, None)
     return records
+
+
+def _unseen_call(records, shape, label):
+    """A record for what changed the map between the last of ``records``
+    and a module that hooks saw receive a tensor of ``shape`` (an
+    ``F.pad``, a crop, a resize in a parent's forward): unknown, so that
+    the start, which it may move, is flagged; None when the spatial size
+    did not change."""
+    previous = records[-1]
+    if len(shape) != len(previous.output_shape) or \
+            tuple(shape[2:]) == tuple(previous.output_shape[2:]):
+        return None
+    return LayerRecord(
+        name=None, label="(before {})".format(label),
+        class_name="unseen call", op="unknown",
+        inputs=(len(records) - 1,), output_shape=tuple(shape),
+        note="a call forward hooks cannot see (F.pad, a crop, a resize) "
+             "changes the map from {} to {}: the start is unknown".format(
+                 "x".join(map(str, previous.output_shape[2:])),
+                 "x".join(map(str, shape[2:]))))
 
 
 def _input_names(module, n_inputs):

@@ -15,9 +15,10 @@ def rec(name, op, inputs=(), shape=(None, 1, 32, 32), **geometry):
 
 
 def conv(name, inputs, k, stride=1, pad=0, dilation=1, learns=True,
-         op="window"):
-    return rec(name, op, inputs, kernel=(k, k), stride=(stride, stride),
-               pad=(pad, pad), dilation=(dilation, dilation), learns=learns)
+         op="window", shape=(None, 1, 32, 32)):
+    return rec(name, op, inputs, shape, kernel=(k, k),
+               stride=(stride, stride), pad=(pad, pad),
+               dilation=(dilation, dilation), learns=learns)
 
 
 def analyse(*records):
@@ -93,3 +94,78 @@ def test_collapse_needs_fixed_size():
 def test_input_must_come_first():
     with pytest.raises(core.GraphError, match="does not come before"):
         analyse(rec("in", "input"), conv("c", [2], 3), conv("d", [0], 3))
+
+
+def squeeze_excitation():
+    """in -> conv 3 -> (global pool -> 1x1 conv) * map -> conv 3 -> dense."""
+    return (rec("in", "input"),
+            conv("a", [0], 3, pad=1, shape=(None, 4, 32, 32)),
+            rec("pool", "collapse", [1], shape=(None, 4, 1, 1)),
+            conv("fc", [2], 1, shape=(None, 4, 1, 1)),
+            rec("gate", "merge", [1, 3], shape=(None, 4, 32, 32)),
+            conv("b", [4], 3, pad=1, shape=(None, 4, 32, 32)),
+            rec("dense", "collapse", [5], shape=(None, 10)))
+
+
+def test_a_pooled_input_broadcast_back_gives_global_context():
+    rows = analyse(*squeeze_excitation()).rows
+    assert [r.global_context for r in rows] == [False] * 4 + [True] * 3
+    gate, after = rows[4], rows[5]
+    # the local field stays; the context is the image, coverage 100 %
+    assert gate.field == (3, 3) and gate.context == (32, 32)
+    assert after.field == (5, 5) and after.context == (32, 32)
+    assert after.coverage == (100., 100.)
+    assert "global-context" in after.flags
+    assert "global-context" not in rows[3].flags
+    assert "whole image (local 5x5)" in core.Report(
+        "exact", [after]).render("text")
+    # the pooled input sees the image, not the padding around it
+    assert rows[2].field == (32, 32) and rows[2].start == (16, 16)
+
+
+def test_global_context_is_what_the_pool_saw():
+    # a stride-2 kernel-2 conv on 27 pixels never reads the last one
+    rows = analyse(rec("in", "input", shape=(None, 1, 27, 27)),
+                   conv("s", [0], 2, stride=2, shape=(None, 4, 13, 13)),
+                   rec("pool", "collapse", [1], shape=(None, 4, 1, 1)),
+                   rec("gate", "merge", [1, 2],
+                       shape=(None, 4, 13, 13))).rows
+    assert rows[3].context == (26, 26)
+    assert rows[3].coverage == (100. * 26 / 27,) * 2
+    assert "global 26x26 (local 2x2)" in core.Report(
+        "exact", [rows[3]]).render("text")
+
+
+def test_a_second_input_without_axes_is_no_global_context():
+    rows = analyse(rec("in", "input"),
+                   rec("code", "input", shape=(None, 4)),
+                   rec("cond", "merge", [0, 1])).rows
+    assert not rows[2].global_context and rows[2].field == (1, 1)
+
+
+def test_collapse_rows_count_only_image_pixels():
+    # 'same' convs: the map with its padding is 2 + 32 + 2 wide
+    rows = analyse(rec("in", "input"), conv("a", [0], 3, pad=1),
+                   conv("b", [1], 3, pad=1),
+                   rec("dense", "collapse", [2], shape=(None, 10))).rows
+    assert rows[2].field == (5, 5)                     # conv: with padding
+    assert rows[3].field == (32, 32) and rows[3].start == (16, 16)
+    assert rows[3].coverage == (100., 100.)
+    assert "over-coverage" not in rows[3].flags
+
+
+def test_global_context_round_trips_through_json():
+    report = analyse(*squeeze_excitation())
+    assert core.Report.from_json(report.to_json()) == report
+    assert "context" not in report.to_dict()["rows"][3]
+    assert report.to_dict()["rows"][4]["context"] == [32, 32]
+    assert "context_y" in report.render("csv").splitlines()[0]
+    plain = analyse(rec("in", "input"), conv("a", [0], 3))
+    assert "context" not in plain.render("csv")
+
+
+def test_axes_lost_to_an_unknown_op_are_no_global_context():
+    rows = analyse(rec("in", "input"), conv("a", [0], 3, pad=1),
+                   rec("odd", "unknown", [1], shape=(None, 1, 32, 32, 1)),
+                   rec("mix", "merge", [1, 2])).rows
+    assert not rows[3].global_context and rows[3].field == (3, 3)

@@ -352,12 +352,13 @@ VGG_ROWS = [
     ("features.7", "ReLU", "pointwise", 0, 10, 2, 1.0, 6),
     ("features.8", "MaxPool2d", "window", 0, 12, 4, 2.0, 6),
     ("avgpool", "AdaptiveAvgPool2d", "window", 0, 24, 16, 8.0, 6),
-    # 2 units of jump 16 and field 24: the whole map is 40 wide
-    ("flatten", "Flatten", "collapse", 0, 40, 40, 16.0, 40),
-    ("classifier.0", "Linear", "collapse", 2080, 40, 40, 16.0, 40),
-    ("classifier.1", "ReLU", "pointwise", 0, 40, 40, 16.0, 40),
-    ("classifier.2", "Dropout", "pointwise", 0, 40, 40, 16.0, 40),
-    ("classifier.3", "Linear", "collapse", 330, 40, 40, 16.0, 40),
+    # 2 units of jump 16 and field 24: the whole map is 40 wide with its
+    # padding, of which a unit that sees it all depends on the 32 pixels
+    ("flatten", "Flatten", "collapse", 0, 32, 32, 16.0, 32),
+    ("classifier.0", "Linear", "collapse", 2080, 32, 32, 16.0, 32),
+    ("classifier.1", "ReLU", "pointwise", 0, 32, 32, 16.0, 32),
+    ("classifier.2", "Dropout", "pointwise", 0, 32, 32, 16.0, 32),
+    ("classifier.3", "Linear", "collapse", 330, 32, 32, 16.0, 32),
 ]
 
 
@@ -398,7 +399,9 @@ def test_resnet_ish_merges():
     assert rows["layer2.shortcut.0"].field == (7., 7.)
     assert rows["add_1"].field == (13., 13.)
     assert rows["add_1"].jump == (2., 2.)
-    assert rows["pool"].field == (13. + 15 * 2,) * 2
+    # 16 units of jump 2 and field 13 span 43 pixels with the padding: a
+    # global pool depends on the 32 of the image
+    assert rows["pool"].field == (32.,) * 2
     assert rows["fc"].class_name == "Linear"
     assert network.layers[by_name["layer2.conv1"][0]].n_params == 8 * 16 * 9
     assert network.total_params == sum(p.numel() for p in net.parameters())
@@ -869,3 +872,32 @@ def test_pads_in_a_subclass_forward_are_seen_by_hooks_too():
         layers = records(Untraceable(), (1, 1, 16, 16))
     assert geometry(layers[1]) == win((5, 5), (1, 1), (3, 2), learns=True)
     assert not torch.overrides._get_current_function_mode_stack()
+
+
+def test_hooks_flag_a_pad_between_modules_they_cannot_see():
+    class PadBetween(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(1, 2, 3)
+            self.b = nn.Conv2d(2, 2, 3)
+
+        def forward(self, x):
+            if x.sum() > 0:
+                x = x * 2
+            return self.b(F.pad(self.a(x), (2, 0, 1, 1)))
+
+    with pytest.warns(UserWarning, match="cannot trace PadBetween"):
+        layers = records(PadBetween(), (1, 1, 12, 12))
+    assert [(r.label, r.op, r.inputs) for r in layers] == [
+        ("x", "input", ()), ("a", "window", (0,)),
+        ("(before b)", "unknown", (1,)), ("b", "window", (2,))]
+    assert "10x10 to 12x12: the start is unknown" in layers[2].note
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = nolearn_capacity.analyze(PadBetween(),
+                                          input_shape=(1, 1, 12, 12))
+    # field and jump hold; the start may have moved: flagged
+    assert report.rows[3].field == (5., 5.)
+    assert "approximate" in report.rows[3].flags
+    assert "approximate" not in report.rows[1].flags
+    assert any("the start is unknown" in w for w in report.warnings)

@@ -14,8 +14,10 @@ and three quarters of the spatial rows) we take the unit at the centre of
 the map and its diagonal neighbour, and compare per axis the span of input
 pixels with a non-zero gradient with the report's field around its start
 ``start + unit * jump``, both clipped to the image: field, jump and start
-at once.  Families that do not match today are strict xfails naming the
-reason, so this file lists exactly what remains.
+at once.  A row flagged ``global-context`` (a squeeze-and-excitation
+gate or image pooling upstream) must instead reach the whole image, as
+its ``context`` says.  Families that do not match today are strict xfails
+naming the reason, so this file lists exactly what remains.
 
 Runs in the ``zoo`` tox env (torchvision and timm next to torch 2.13.0).
 """
@@ -44,10 +46,6 @@ from test_torch_gradients import Capture  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
-GLOBAL = "global context (issue 10 item 1): a squeeze-and-excitation " \
-    "gate makes every unit see the whole image; the report gives the " \
-    "local field"
-
 
 def headless(model):
     """AlexNet and VGG without their 100M-parameter classifiers: nothing
@@ -66,17 +64,17 @@ ZOO_CASES = [
     ("Inception-v3", "torchvision:inception_v3", {}, 107, None),
     ("DenseNet-121", "torchvision:densenet121", {}, 96, None),
     ("MobileNetV2", "torchvision:mobilenet_v2", {}, 96, None),
-    ("MobileNetV3-S", "torchvision:mobilenet_v3_small", {}, 96, GLOBAL),
+    ("MobileNetV3-S", "torchvision:mobilenet_v3_small", {}, 96, None),
     ("SqueezeNet-1.1", "torchvision:squeezenet1_1", {}, 96, None),
     ("ShuffleNetV2", "torchvision:shufflenet_v2_x0_5", {}, 96, None),
-    ("EfficientNet-B0", "torchvision:efficientnet_b0", {}, 96, GLOBAL),
-    ("RegNetY-400MF", "torchvision:regnet_y_400mf", {}, 96, GLOBAL),
+    ("EfficientNet-B0", "torchvision:efficientnet_b0", {}, 96, None),
+    ("RegNetY-400MF", "torchvision:regnet_y_400mf", {}, 96, None),
     ("ConvNeXt-T", "torchvision:convnext_tiny", {}, 96, None),
     ("MNASNet-0.5", "torchvision:mnasnet0_5", {}, 96, None),
     ("DeepLabV3-MobileNetV3", "torchvision:segmentation."
-     "deeplabv3_mobilenet_v3_large", {}, 96, GLOBAL),
+     "deeplabv3_mobilenet_v3_large", {}, 96, None),
     ("ViT-Ti/16", "timm:vit_tiny_patch16_224", {"img_size": 64}, 64, None),
-    ("tf_efficientnet_b0", "timm:tf_efficientnet_b0", {}, 96, GLOBAL),
+    ("tf_efficientnet_b0", "timm:tf_efficientnet_b0", {}, 96, None),
 ]
 
 SCALE = 1e-4
@@ -209,13 +207,23 @@ def problems_of(family, spec, options, side):
                 expected = (max(bounds[axis][0], int(round(centre - half))),
                             min(bounds[axis][1],
                                 int(round(centre + half)) - 1))
+                if row.global_context:
+                    # every net here pads, so a pooled input saw the whole
+                    # image, and so does every unit it gates
+                    expected = (0, int(row.context[axis]) - 1)
+                    if row.context[axis] != side or \
+                            row.coverage[axis] != 100:
+                        problems.append("{}: context {} coverage {}, not "
+                                        "the whole image".format(
+                                            where, row.context[axis],
+                                            row.coverage[axis]))
                 if measured != expected:
                     problems.append(
-                        "{}: field {} jump {} start {} gives pixels {}, "
-                        "gradient {}".format(where, row.field[axis],
-                                             row.jump[axis],
-                                             row.start[axis], expected,
-                                             measured))
+                        "{}: field {} jump {} start {} context {} gives "
+                        "pixels {}, gradient {}".format(
+                            where, row.field[axis], row.jump[axis],
+                            row.start[axis], row.context, expected,
+                            measured))
         if "approximate" in row.flags and not any(
                 p.startswith("{}: row {} ".format(family, row.name))
                 for p in problems):
