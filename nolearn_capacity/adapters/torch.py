@@ -28,6 +28,7 @@ import inspect
 import math
 import operator
 import threading
+import types
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -1031,14 +1032,56 @@ def _meta_twin(tensor):
     return twin
 
 
+#: Containers a module keeps in its ``__dict__`` (hook tables, caches):
+#: the structure copy gets its own, so nothing it runs reaches the caller's.
+_CONTAINERS = (dict, OrderedDict, list, set)
+
+
+def _structure_copy(module, memo):
+    """``module`` and its children as new module objects sharing nothing
+    mutable at the top of their ``__dict__`` with the originals, their
+    parameters and buffers replaced by ``memo[id(tensor)]``.  Unlike a deep
+    copy it walks no attribute values, which costs a deep copy most of its
+    time on small mobile nets."""
+    twin = memo.get(id(module))
+    if twin is not None:
+        return twin
+    twin = object.__new__(type(module))
+    memo[id(module)] = twin
+    state = {key: value.copy() if type(value) in _CONTAINERS else value
+             for key, value in module.__dict__.items()}
+    for value in state.values():
+        if type(value) in (dict, OrderedDict):
+            # hooks that are methods of a module act on its copy
+            for key, item in value.items():
+                if isinstance(item, types.MethodType) and isinstance(
+                        item.__self__, nn.Module):
+                    value[key] = types.MethodType(
+                        item.__func__, _structure_copy(item.__self__, memo))
+    state["_parameters"] = {k: None if v is None else memo[id(v)]
+                            for k, v in module._parameters.items()}
+    state["_buffers"] = {k: None if v is None else memo[id(v)]
+                         for k, v in module._buffers.items()}
+    state["_modules"] = {k: None if v is None else _structure_copy(v, memo)
+                         for k, v in module._modules.items()}
+    twin.__dict__.update(state)
+    return twin
+
+
 def _working_copy(module, meta):
     """A copy in eval mode to trace and run, so that the caller's module
     stays as it was (no running statistics, lazy parameters, flags or
     attributes change).  With ``meta`` its parameters and buffers are
-    storage-less twins on the meta device: copying costs no weights and
-    running it costs no data; else it is a full deep copy."""
+    storage-less twins on the meta device in a copy of the module
+    structure: copying costs no weights and running it costs no data; else
+    it is a full deep copy."""
     memo = {}
-    for tensor in list(module.parameters()) + list(module.buffers()):
+    tensors = [t for _, m in module.named_modules(remove_duplicate=False)
+               for t in list(m._parameters.values()) +
+               list(m._buffers.values()) if t is not None]
+    for tensor in tensors:
+        if id(tensor) in memo:
+            continue
         if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
             # lazy modules' uninitialised tensors refuse deepcopy: give the
             # copy fresh ones (running it then initialises the copy only)
@@ -1048,7 +1091,13 @@ def _working_copy(module, meta):
         elif meta:
             memo[id(tensor)] = _meta_twin(tensor)
     try:
-        work = copy.deepcopy(module, memo)
+        if meta and not any(isinstance(t, nn.parameter.UninitializedTensorMixin)
+                            for t in tensors):
+            # (lazy modules' hooks are methods bound to the original: they
+            # need the deep copy, which rebinds them)
+            work = _structure_copy(module, memo)
+        else:
+            work = copy.deepcopy(module, memo)
     except Exception as error:   # a module that refuses to be copied
         raise UnsupportedLayerError(
             "cannot analyse {}: copying it failed ({}: {}); the analysis "
