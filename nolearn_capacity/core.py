@@ -552,7 +552,8 @@ def _base_row(record, index):
                n_params=record.n_params, op=record.op, inputs=record.inputs,
                kernel=record.kernel, stride=record.stride, pad=record.pad,
                dilation=record.dilation, legacy_role=record.legacy_role,
-               note=record.note, named=bool(record.name))
+               note=record.note, named=bool(record.name),
+               module_path=record.module_path, minor=record.minor)
 
 
 def outline(network, mode="legacy", min_capacity=DEFAULT_MIN_CAPACITY):

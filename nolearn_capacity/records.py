@@ -75,6 +75,11 @@ class LayerRecord:
     ``filter_size`` or ``pool_size`` it multiplies with; ``'fused'`` marks a
     port's separate activation, which copies the row before it.  ``note``
     says why an adapter chose the op (e.g. why a layer is ``'unknown'``).
+    ``module_path`` is the chain of modules that hold the layer, outermost
+    first, as ``(name, class_name)`` pairs (the layer itself not included;
+    empty for a layer of the root); ``minor`` marks a layer a reader can
+    skip (activation, dropout, flatten), which tables fold into the row
+    before.
     Plain strings are accepted for ``op`` and ``legacy_role``.
     """
     name: str | None
@@ -93,6 +98,8 @@ class LayerRecord:
     legacy_size: object = None
     cropping: tuple | None = None
     note: str = ""
+    module_path: tuple = ()
+    minor: bool = False
 
     def __post_init__(self):
         # Adapters' rule tables give plain strings; a misspelt one is an

@@ -13,15 +13,17 @@ clear the screen or start a new row); markdown also escapes ``|`` and
 """
 import math
 from collections import OrderedDict
+from dataclasses import replace
 from functools import reduce
 from operator import mul
 
-from .errors import BadShapeError, describe_layer, printable, shown
+from .errors import BadArgumentError, BadShapeError, describe_layer, \
+    printable, shown
 from .records import LegacyRole
 # names of the report module that this module's users have always found
 # here (render.FORMATS, render.from_json, ...)
 from .report import (AXIS_FIELDS, AXIS_NAMES, DEFAULT_MIN_CAPACITY,  # noqa
-                     FORMATS, SCHEMA_VERSION, Report, axis_names,
+                     FLAGS, FORMATS, SCHEMA_VERSION, Report, axis_names,
                      register_format)
 
 # numpy and tabulate are imported where a table is made, so that
@@ -326,6 +328,72 @@ COLUMNS = (
 )
 
 
+def _merged_flags(*rows):
+    flags = {f for row in rows for f in row.flags}
+    return tuple(f for f in FLAGS if f in flags)
+
+
+def folded(report):
+    """``report`` with each minor row (activation, dropout, flatten; see
+    :class:`~nolearn_capacity.report.Row`) folded into the row before when
+    it reads that row alone and adds no flag: the row before keeps its
+    numbers, its class gains ``+ReLU`` and its params the folded row's, as
+    nolearn's layout shows a Lasagne conv with its nonlinearity."""
+    rows = []
+    for row in report.rows:
+        before = rows[-1] if rows else None
+        # rows from before's index on are before's (folded or grouped)
+        if row.minor and before is not None and len(row.inputs) == 1 and \
+                before.index <= row.inputs[0] < row.index and \
+                set(row.flags) <= set(before.flags):
+            rows[-1] = replace(
+                before, class_name=before.class_name + "+" + row.class_name,
+                n_params=before.n_params + row.n_params)
+        else:
+            rows.append(row)
+    return replace(report, rows=rows)
+
+
+def grouped(report, depth):
+    """``report`` with the rows deeper than ``depth`` in the module tree
+    summarised by their ancestor at ``depth`` (one row per run of rows in
+    it): the ancestor's name and class, the last row's size and geometry,
+    the summed params and every flag of the run (as torchinfo's depth)."""
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+        raise BadArgumentError("depth should be an int >= 1, got {}".format(
+            shown(depth)))
+    rows, keys = [], []
+    for row in report.rows:
+        key = row.module_path[:depth] \
+            if len(row.module_path) >= depth else None
+        if key is not None and keys and keys[-1] == key:
+            first = rows[-1]
+            rows[-1] = replace(
+                row, index=first.index, name=first.name,
+                class_name=first.class_name, inputs=first.inputs,
+                module_path=first.module_path, minor=False,
+                n_params=first.n_params + row.n_params,
+                flags=_merged_flags(first, row),
+                # a block of layers has no one window
+                kernel=(), stride=(), pad=(), dilation=())
+        else:
+            if key is not None:
+                row = replace(row, name=".".join(n for n, _ in key),
+                              class_name=key[-1][1], module_path=key[:-1],
+                              minor=False)
+            rows.append(row)
+            keys.append(key)
+    return replace(report, rows=rows)
+
+
+def shown_report(report, fold=True, depth=None):
+    """The rows a table shows: grouped to ``depth`` (None: every row),
+    then minor rows folded (``fold``)."""
+    if depth is not None:
+        report = grouped(report, depth)
+    return folded(report) if fold else report
+
+
 def table_cells(report):
     """Headers and rows of the report table as printable strings: the one
     place the table formats (text, markdown, html) take their cells from.
@@ -362,8 +430,10 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
 
 
 @register_format("text")
-def text(report, color=False):
-    """Greeting, the full report table and the warnings."""
+def text(report, color=False, fold=True, depth=None):
+    """Greeting, the full report table and the warnings; ``fold`` and
+    ``depth`` choose the rows shown (:func:`shown_report`)."""
+    report = shown_report(report, fold, depth)
     lines = [greeting(report.total_params),
              "## Layer information ({} mode)".format(report.mode), "",
              report_table(report, color)]
@@ -373,9 +443,10 @@ def text(report, color=False):
 
 
 @register_format("markdown")
-def markdown(report, color=False):
+def markdown(report, color=False, fold=True, depth=None):
     """A GitHub pipe table (``\\`` and ``|`` in cells escaped with a
     backslash); flags as words (markdown has no colour)."""
+    report = shown_report(report, fold, depth)
     table = report_table(report, tablefmt="github", cell=_markdown_cell)
     notes = "".join("\n> warning: {}".format(w)
                     for w in warning_lines(report))
@@ -432,9 +503,10 @@ HTML_COLOURS = {ansi.RED: "#c0392b", ansi.CYAN: "#008b8b",
 
 
 @register_format("html")
-def html(report, color=True):
+def html(report, color=True, fold=True, depth=None):
     """A standalone HTML page: the report table, highlighted as nolearn
     highlights names, flags also spelled out."""
+    report = shown_report(report, fold, depth)
     from html import escape
     headers, table = table_cells(report)
     head = "".join("<th>{}</th>".format(escape(h)) for h in headers)

@@ -58,7 +58,9 @@ class Row:
     ``stride``, ``pad`` (leading), ``dilation``, ``legacy_role`` and
     ``note`` are the layer's geometry, as its adapter read it; the rest is
     what the analysis found.  ``name`` is the layer's name, or nolearn's
-    label for an unnamed layer (``named`` False).
+    label for an unnamed layer (``named`` False).  ``module_path`` (the
+    ``(name, class_name)`` pairs of the modules holding the layer) and
+    ``minor`` (a row a reader can skip) let tables fold and group rows.
     """
     index: int
     name: str
@@ -83,6 +85,8 @@ class Row:
     legacy_role: LegacyRole | None = None
     note: str = ""
     named: bool = True
+    module_path: tuple = ()
+    minor: bool = False
 
     @property
     def size(self):
@@ -180,6 +184,11 @@ class Report:
                 "legacy_role": None if row.legacy_role is None
                 else str(row.legacy_role),
                 "note": row.note, "named": row.named,
+                # only where set: reports of Lasagne nets and specs keep
+                # their layout
+                **({"module_path": [list(pair) for pair in row.module_path]}
+                   if row.module_path else {}),
+                **({"minor": True} if row.minor else {}),
             } for row in self.rows],
         }
 
@@ -306,7 +315,14 @@ def _read(data, where):
                         else {"default": ""})),
             named=get("named", lambda v: isinstance(v, bool), "a bool",
                       **({} if version == SCHEMA_VERSION
-                         else {"default": True})))
+                         else {"default": True})),
+            # added to version 2 later: optional in every version
+            module_path=tuple(tuple(pair) for pair in get(
+                "module_path", _list_of(lambda v: _list_of(_string)(v) and
+                                        len(v) == 2),
+                "a list of [name, class] pairs", default=[])),
+            minor=get("minor", lambda v: isinstance(v, bool), "a bool",
+                      default=False))
         rows.append(Row(**values))
     return Report(mode, rows,
                   list(_get(data, "warnings", _list_of(_string),

@@ -855,6 +855,25 @@ POINTWISE_FUNCTIONS = tuple(
 
 register_module_rule(*POINTWISE_MODULES)(_op("pointwise"))
 
+#: Rows a reader can skip (tables fold them into the row before):
+#: nonlinearities, dropout, identity and flatten.
+MINOR_MODULES = ACTIVATION_MODULES + (
+    nn.Identity, nn.Flatten, nn.modules.dropout._DropoutNd)
+MINOR_FUNCTIONS = ACTIVATION_FUNCTIONS + tuple(_named(
+    "F.dropout", "F.dropout1d", "F.dropout2d", "F.dropout3d",
+    "F.alpha_dropout", "F.feature_alpha_dropout", "torch.flatten")) + (
+    "flatten", "contiguous")
+
+
+def is_minor(target):
+    if isinstance(target, nn.Module):
+        return isinstance(target, MINOR_MODULES)
+    try:
+        return target in MINOR_FUNCTIONS
+    except TypeError:
+        return False
+
+
 #: Per-position modules whose output has their input's shape and dtype
 #: (:class:`_Recorder` need not run them on the meta device).
 SHAPE_KEEPING_MODULES = POINTWISE_MODULES
@@ -904,10 +923,11 @@ def is_activation(target):
         return False
 
 
-def make_record(call, name, inputs, records, params=None):
+def make_record(call, name, inputs, records, params=None, module_path=()):
     """One call as a :class:`LayerRecord`, to follow ``records`` (the
     records before it, which ``inputs`` index); ``params`` maps id -> size
-    of the trainable parameters it owns."""
+    of the trainable parameters it owns; ``module_path`` the modules that
+    hold the call (see :class:`LayerRecord`)."""
     index = len(records)
     module = call.target if isinstance(call.target, nn.Module) else None
     if module is not None:
@@ -942,7 +962,49 @@ def make_record(call, name, inputs, records, params=None):
                        inputs=tuple(inputs),
                        output_shape=tuple(call.out_shape),
                        n_params=sum((params or {}).values()),
-                       legacy_role=role, legacy_size=size, **fields)
+                       legacy_role=role, legacy_size=size,
+                       module_path=tuple(module_path),
+                       minor=is_minor(call.target), **fields)
+
+
+def module_path(root, qualname):
+    """``(name, class_name)`` of the modules along ``qualname`` (``'a.b'``:
+    ``a`` and ``a.b``) below ``root``."""
+    path, module = [], root
+    for part in qualname.split(".") if qualname else ():
+        module = module._modules.get(part) if module is not None else None
+        path.append((part, type(module).__name__ if module is not None
+                     else "?"))
+    return tuple(path)
+
+
+def node_name(node, root, taken):
+    """The row name and module path of fx ``node`` traced from ``root``:
+    a module call is named by its module path (``layer1.0.conv1``), a
+    function or method call by the function inside the module whose
+    ``forward`` called it (``layer1.0.add``); ``taken`` (name -> repeats)
+    keeps names unique with a counter (``add_1``)."""
+    if node.op == "call_module":
+        return unique_name(node.target, taken), module_path(
+            root, node.target.rpartition(".")[0])
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = next(reversed(stack.values()))[0] if stack else ""
+    scope = scope if isinstance(scope, str) else ""
+    return unique_name((scope + "." if scope else "") +
+                       function_name(node.target), taken), \
+        module_path(root, scope)
+
+
+def unique_name(wanted, taken):
+    """``wanted``, or ``wanted_1``, ``wanted_2`` ... if a row has it."""
+    count = taken.get(wanted, 0)
+    name = wanted
+    while name in taken:
+        count += 1
+        name = "{}_{}".format(wanted, count)
+    taken[wanted] = count
+    taken[name] = 0
+    return name
 
 
 def input_record(name, shape):
@@ -1236,7 +1298,7 @@ def _fx_records(work, graph, shapes, meta):
         _run(recorder.run, args, shapes)
     modules = dict(work.named_modules())
     params = dict(work.named_parameters(remove_duplicate=False))
-    records, position, calls, layouts = [], {}, {}, {}
+    records, position, taken, layouts = [], {}, {}, {}
     for node in graph.nodes:
         value = recorder.seen.get(node)
         out = _first_tensor(value)
@@ -1244,7 +1306,8 @@ def _fx_records(work, graph, shapes, meta):
             if out is not None:
                 position[node] = len(records)
                 layouts[node] = standard_layout(len(out.shape))
-                records.append(input_record(str(node.target), out.shape))
+                records.append(input_record(unique_name(
+                    str(node.target), taken), out.shape))
             continue
         if node.op in ("get_attr", "output") or out is None:
             continue
@@ -1259,15 +1322,12 @@ def _fx_records(work, graph, shapes, meta):
         source = next(a for a in _flat([node.args, node.kwargs]) if
                       isinstance(a, torch.fx.Node) and a in position)
         first = _first_tensor(recorder.seen.get(source))
+        name, path = node_name(node, work, taken)
         if node.op == "call_module":
             target = modules[node.target]
-            count = calls.get(node.target, 0)
-            calls[node.target] = count + 1
-            name = node.target if not count else "{}_{}".format(
-                node.target, count)
             owned = _trainable(target.parameters())
         else:
-            target, name = node.target, node.name
+            target = node.target
             owned = _trainable(params[p.target] for p in node.all_input_nodes
                                if p.op == "get_attr" and p.target in params)
         call = Call(target, tuple(call_args), dict(call_kwargs),
@@ -1278,7 +1338,8 @@ def _fx_records(work, graph, shapes, meta):
         call.out_layout = layout_after(call)
         layouts[node] = call.out_layout
         position[node] = len(records)
-        records.append(make_record(call, name, parents, records, owned))
+        records.append(make_record(call, name, parents, records, owned,
+                                   path))
     return records
 
 
@@ -1317,7 +1378,8 @@ def _hook_records(work, shapes, meta):
                for name, s in zip(_input_names(work, len(shapes)), shapes)]
     produced = {id(a): i for i, a in enumerate(args)}
     keep = list(args)    # ids stay unique while the tensors live
-    calls, watches = {}, []
+    watches = []
+    taken = {r.name: 0 for r in records}
 
     def watch(module, inputs):
         # as on the fx path: pads a ruled subclass applies in its forward
@@ -1336,14 +1398,13 @@ def _hook_records(work, shapes, meta):
         parents = sorted({produced[id(t)] for t in _flat(list(inputs))
                           if isinstance(t, torch.Tensor) and
                           id(t) in produced})
-        count = calls.get(name, 0)
-        calls[name] = count + 1
-        label = name if not count else "{}_{}".format(name, count)
+        label = unique_name(name, taken)
         call = Call(module, summaries, {},
                     first.shape if first is not None else (), out.shape,
                     pads=tuple(pads.widths) if pads is not None else ())
         record = make_record(call, label, parents or [len(records) - 1],
-                             records, _trainable(module.parameters()))
+                             records, _trainable(module.parameters()),
+                             module_path(work, name.rpartition(".")[0]))
         for t in _flat([output]):
             if isinstance(t, torch.Tensor):
                 produced[id(t)] = len(records)
