@@ -23,7 +23,9 @@ fx target (a function, or a method name for ``x.view(...)``).  Types without
 a rule become op ``'unknown'``, which the core flags.  Users add rules with
 :func:`register_module_rule` and :func:`register_function_rule`.
 """
+import bisect
 import copy
+import dis
 import inspect
 import math
 import operator
@@ -1066,6 +1068,37 @@ def _first_tensor(value):
     return None
 
 
+#: Per code object, the offsets of its instructions and the length each
+#: ``UNPACK_SEQUENCE`` among them unpacks (None for other instructions).
+_UNPACKS = {}
+
+
+class _Proxy(torch.fx.Proxy):
+    """fx's proxy, whose ``a, b = x.chunk(2)`` reads the calling code's
+    instructions once per code object: fx disassembles the whole function
+    at every unpacking, most of the time of tracing a ShuffleNet."""
+
+    def __iter__(self):
+        frame = inspect.currentframe().f_back
+        code = frame.f_code
+        table = _UNPACKS.get(code)
+        if table is None:
+            if len(_UNPACKS) > 4096:
+                _UNPACKS.clear()
+            instructions = list(dis.get_instructions(code))
+            table = _UNPACKS[code] = (
+                [i.offset for i in instructions],
+                [i.argval if i.opname == "UNPACK_SEQUENCE" else None
+                 for i in instructions])
+        offsets, counts = table
+        # as fx finds the instruction: the first at or after f_lasti
+        at = bisect.bisect_left(offsets, frame.f_lasti)
+        count = counts[at] if at < len(counts) else None
+        if count is not None:
+            return (self[i] for i in range(count))
+        return self.tracer.iter(self)
+
+
 class _Tracer(torch.fx.Tracer):
     """fx's tracer, with every module we have a rule for kept whole (so a
     user's subclass of ``nn.Conv2d`` stays one conv record)."""
@@ -1073,6 +1106,9 @@ class _Tracer(torch.fx.Tracer):
     def is_leaf_module(self, m, qualname):
         return module_rule(m) is not None or super().is_leaf_module(
             m, qualname)
+
+    def proxy(self, node):
+        return _Proxy(node, self)
 
 
 #: torch.fx patches ``nn.Module.__call__`` and friends while it traces, and
