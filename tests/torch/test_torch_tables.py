@@ -199,3 +199,33 @@ def test_cli_refuses_table_options_elsewhere(args):
     done = cli(*args)
     assert done.returncode == 2 and done.stdout == ""
     assert "depth" in done.stderr or "fold" in done.stderr
+
+
+class Keeper(nn.Module):
+    """A forward that writes to its containers, a hook that is a method."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.seen, self.sizes = [], {}
+        self.conv.register_forward_hook(self.note)
+
+    def note(self, module, inputs, output):
+        self.sizes[len(self.sizes)] = tuple(output.shape)
+
+    def forward(self, x):
+        self.seen.append(1)
+        return self.conv(x)
+
+
+def test_the_structure_copy_leaves_the_module_alone():
+    module = Keeper()
+    weight = module.conv.weight.detach().clone()
+    report = exact(module, (1, 1, 8, 8))
+    assert [r.name for r in report.rows] == ["x", "conv"]
+    assert module.seen == [] and module.sizes == {}
+    assert len(module.conv._forward_hooks) == 1
+    assert not module.conv.weight.is_meta
+    assert torch.equal(module.conv.weight, weight)
+    module(torch.zeros(1, 1, 8, 8))
+    assert module.seen == [1] and module.sizes == {0: (1, 2, 6, 6)}
