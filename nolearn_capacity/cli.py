@@ -29,6 +29,10 @@ class ArgumentParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+#: The formats that fold and group rows (--no-fold, --depth).
+TABLE_FORMATS = ("text", "markdown", "html")
+
+
 def parser():
     p = ArgumentParser(
         prog=PROG,
@@ -53,6 +57,13 @@ def parser():
                    choices=list(render.FORMATS),
                    help="nolearn: the NeuralNet printout (default); text: "
                         "every column of the report")
+    p.add_argument("--depth", type=int, metavar="N",
+                   help="text, markdown, html: summarise the rows deeper "
+                        "than N in a torch module tree by their ancestor")
+    p.add_argument("--no-fold", dest="fold", action="store_false",
+                   help="text, markdown, html: show activations, dropout "
+                        "and flatten as rows of their own (default: folded "
+                        "into the row before)")
     p.add_argument("--min-capacity", type=float,
                    default=core.DEFAULT_MIN_CAPACITY,
                    help="capacity in %% under which a layer is flagged "
@@ -127,7 +138,9 @@ def run(args, stdout):
             text += _difference_note(target, report)
     else:
         report = analyze(target, mode, args.min_capacity)
-        text = report.render(args.fmt, color=color)
+        options = dict(fold=args.fold, depth=args.depth) \
+            if args.fmt in TABLE_FORMATS else {}
+        text = report.render(args.fmt, color=color, **options)
     if args.plot:
         if not _has_numbers(report):   # nolearn's plain table has none
             report = analyze(target, mode, args.min_capacity)
@@ -234,6 +247,12 @@ def main(argv=None, stdout=None):
         args = p.parse_args(argv)
         inputs = files_read(args.target)
     check_outputs(p, args, inputs)
+    if job is run and (args.depth is not None or not args.fold) and \
+            args.fmt not in TABLE_FORMATS:
+        p.error("--depth and --no-fold apply to the formats {}, not {}"
+                .format(", ".join(TABLE_FORMATS), args.fmt))
+    if job is run and args.depth is not None and args.depth < 1:
+        p.error("--depth should be at least 1, got {}".format(args.depth))
     with warnings.catch_warnings():
         if not args.debug:
             warnings.showwarning = show_warning

@@ -597,7 +597,8 @@ def _base_row(record, index):
                dilation=record.dilation, legacy_role=record.legacy_role,
                note=record.note, named=bool(record.name),
                mult_adds=record.mult_adds, param_bytes=record.param_bytes,
-               activation_bytes=record.activation_bytes)
+               activation_bytes=record.activation_bytes,
+               module_path=record.module_path, minor=record.minor)
 
 
 def outline(network, mode="legacy", min_capacity=DEFAULT_MIN_CAPACITY):

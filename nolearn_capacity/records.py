@@ -75,6 +75,11 @@ class LayerRecord:
     ``filter_size`` or ``pool_size`` it multiplies with; ``'fused'`` marks a
     port's separate activation, which copies the row before it.  ``note``
     says why an adapter chose the op (e.g. why a layer is ``'unknown'``).
+    ``module_path`` is the chain of modules that hold the layer, outermost
+    first, as ``(name, class_name)`` pairs (the layer itself not included;
+    empty for a layer of the root); ``minor`` marks a layer a reader can
+    skip (activation, dropout, flatten), which tables fold into the row
+    before.
     Plain strings are accepted for ``op`` and ``legacy_role``.
 
     The costs are per example (batch 1): ``mult_adds`` (:func:`mult_adds`),
@@ -100,6 +105,8 @@ class LayerRecord:
     mult_adds: int | None = 0
     param_bytes: int = 0
     activation_bytes: int | None = None
+    module_path: tuple = ()
+    minor: bool = False
 
     def __post_init__(self):
         # Adapters' rule tables give plain strings; a misspelt one is an

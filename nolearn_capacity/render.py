@@ -13,16 +13,18 @@ clear the screen or start a new row); markdown also escapes ``|`` and
 """
 import math
 from collections import OrderedDict
+from dataclasses import replace
 from functools import reduce
 from operator import mul
 
-from .errors import BadShapeError, describe_layer, printable, shown
+from .errors import BadArgumentError, BadShapeError, describe_layer, \
+    printable, shown
 from .records import LegacyRole
 # names of the report module that this module's users have always found
 # here (render.FORMATS, render.from_json, ...)
 from .report import (AXIS_FIELDS, AXIS_NAMES, COST_FIELDS,  # noqa
-                     DEFAULT_MIN_CAPACITY, FORMATS, SCHEMA_VERSION, Report,
-                     axis_names, register_format)
+                     DEFAULT_MIN_CAPACITY, FLAGS, FORMATS, SCHEMA_VERSION,
+                     Report, axis_names, register_format)
 
 # numpy and tabulate are imported where a table is made, so that
 # `import nolearn_capacity` costs milliseconds, not numpy's import time.
@@ -365,6 +367,72 @@ COLUMNS = (
 )
 
 
+def _merged_flags(*rows):
+    flags = {f for row in rows for f in row.flags}
+    return tuple(f for f in FLAGS if f in flags)
+
+
+def folded(report):
+    """``report`` with each minor row (activation, dropout, flatten; see
+    :class:`~nolearn_capacity.report.Row`) folded into the row before when
+    it reads that row alone and adds no flag: the row before keeps its
+    numbers, its class gains ``+ReLU`` and its params the folded row's, as
+    nolearn's layout shows a Lasagne conv with its nonlinearity."""
+    rows = []
+    for row in report.rows:
+        before = rows[-1] if rows else None
+        # rows from before's index on are before's (folded or grouped)
+        if row.minor and before is not None and len(row.inputs) == 1 and \
+                before.index <= row.inputs[0] < row.index and \
+                set(row.flags) <= set(before.flags):
+            rows[-1] = replace(
+                before, class_name=before.class_name + "+" + row.class_name,
+                n_params=before.n_params + row.n_params)
+        else:
+            rows.append(row)
+    return replace(report, rows=rows)
+
+
+def grouped(report, depth):
+    """``report`` with the rows deeper than ``depth`` in the module tree
+    summarised by their ancestor at ``depth`` (one row per run of rows in
+    it): the ancestor's name and class, the last row's size and geometry,
+    the summed params and every flag of the run (as torchinfo's depth)."""
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+        raise BadArgumentError("depth should be an int >= 1, got {}".format(
+            shown(depth)))
+    rows, keys = [], []
+    for row in report.rows:
+        key = row.module_path[:depth] \
+            if len(row.module_path) >= depth else None
+        if key is not None and keys and keys[-1] == key:
+            first = rows[-1]
+            rows[-1] = replace(
+                row, index=first.index, name=first.name,
+                class_name=first.class_name, inputs=first.inputs,
+                module_path=first.module_path, minor=False,
+                n_params=first.n_params + row.n_params,
+                flags=_merged_flags(first, row),
+                # a block of layers has no one window
+                kernel=(), stride=(), pad=(), dilation=())
+        else:
+            if key is not None:
+                row = replace(row, name=".".join(n for n, _ in key),
+                              class_name=key[-1][1], module_path=key[:-1],
+                              minor=False)
+            rows.append(row)
+            keys.append(key)
+    return replace(report, rows=rows)
+
+
+def shown_report(report, fold=True, depth=None):
+    """The rows a table shows: grouped to ``depth`` (None: every row),
+    then minor rows folded (``fold``)."""
+    if depth is not None:
+        report = grouped(report, depth)
+    return folded(report) if fold else report
+
+
 def table_cells(report):
     """Headers and rows of the report table as printable strings: the one
     place the table formats (text, markdown, html) take their cells from.
@@ -397,13 +465,34 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
         if color:
             cells[1] = _painted(cells[1], colour_for(
                 row.capacity, row.coverage, report.min_capacity))
+    if tablefmt == "simple" and not color and body and all(
+            c.isascii() for cells in body for c in cells):
+        return _simple_table(headers, body)
     return tabulate(body, headers, tablefmt=tablefmt, disable_numparse=True)
 
 
+def _simple_table(headers, body):
+    """tabulate's ``'simple'`` table of text cells (left-aligned, every
+    column at least two wider than its header), for ASCII cells without
+    colour codes: tabulate's cell typing and width measuring take most
+    of a big report's rendering time."""
+    # tabulate strips every cell (not the headers)
+    body = [[c.strip() for c in cells] for cells in body]
+    widths = [max([len(h) + 2] + [len(cells[i]) for cells in body])
+              for i, h in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths)] +
+                     [line(cells) for cells in body])
+
+
 @register_format("text")
-def text(report, color=False):
-    """Greeting and totals, the full report table and the warnings."""
-    summary = cost_summary(report)
+def text(report, color=False, fold=True, depth=None):
+    """Greeting and totals, the full report table and the warnings;
+    ``fold`` and ``depth`` choose the rows shown (:func:`shown_report`)."""
+    summary = cost_summary(report)     # of every layer, folded or not
+    report = shown_report(report, fold, depth)
     lines = [greeting(report.total_params) + (
         "# {}\n".format(summary) if summary else ""),
              "## Layer information ({} mode)".format(report.mode), "",
@@ -414,11 +503,12 @@ def text(report, color=False):
 
 
 @register_format("markdown")
-def markdown(report, color=False):
+def markdown(report, color=False, fold=True, depth=None):
     """A GitHub pipe table (``\\`` and ``|`` in cells escaped with a
     backslash); flags as words (markdown has no colour)."""
+    summary = cost_summary(report)     # of every layer, folded or not
+    report = shown_report(report, fold, depth)
     table = report_table(report, tablefmt="github", cell=_markdown_cell)
-    summary = cost_summary(report)
     if summary:
         table += "\n\nTotals: {}".format(summary)
     notes = "".join("\n> warning: {}".format(w)
@@ -483,10 +573,12 @@ HTML_COLOURS = {ansi.RED: "#c0392b", ansi.CYAN: "#008b8b",
 
 
 @register_format("html")
-def html(report, color=True):
+def html(report, color=True, fold=True, depth=None):
     """A standalone HTML page: the report table, highlighted as nolearn
     highlights names, flags also spelled out."""
     from html import escape
+    summary = cost_summary(report)     # of every layer, folded or not
+    report = shown_report(report, fold, depth)
     headers, table = table_cells(report)
     head = "".join("<th>{}</th>".format(escape(h)) for h in headers)
     body = []
@@ -499,7 +591,6 @@ def html(report, color=True):
             " ".join(row.flags), style, cells))
     warnings = "".join("<p class=\"warning\">warning: {}</p>".format(
         escape(w)) for w in warning_lines(report))
-    summary = cost_summary(report)
     totals = "<p class=\"totals\">{}</p>\n".format(escape(summary)) \
         if summary else ""
     return (

@@ -64,7 +64,9 @@ class Row:
     label for an unnamed layer (``named`` False).  The costs
     (:data:`COST_FIELDS`) are per example; None where unknown.  ``context``
     is, per axis, the image pixels a unit sees through an input pooled to
-    one position (empty without one); ``field`` then stays the local field.
+    one position (empty without one); ``field`` then stays the local field.  ``module_path``
+    (the ``(name, class_name)`` pairs of the modules holding the layer) and
+    ``minor`` (a row a reader can skip) let tables fold and group rows.
     """
     index: int
     name: str
@@ -93,6 +95,8 @@ class Row:
     param_bytes: int | None = None
     activation_bytes: int | None = None
     context: tuple = ()
+    module_path: tuple = ()
+    minor: bool = False
 
     @property
     def size(self):
@@ -221,6 +225,11 @@ class Report:
                 "legacy_role": None if row.legacy_role is None
                 else str(row.legacy_role),
                 "note": row.note, "named": row.named,
+                # only where set: reports of Lasagne nets and specs keep
+                # their layout
+                **({"module_path": [list(pair) for pair in row.module_path]}
+                   if row.module_path else {}),
+                **({"minor": True} if row.minor else {}),
             } for row in self.rows],
         }
 
@@ -357,7 +366,14 @@ def _read(data, where):
                         else {"default": ""})),
             named=get("named", lambda v: isinstance(v, bool), "a bool",
                       **({} if version == SCHEMA_VERSION
-                         else {"default": True})))
+                         else {"default": True})),
+            # added to version 2 later: optional in every version
+            module_path=tuple(tuple(pair) for pair in get(
+                "module_path", _list_of(lambda v: _list_of(_string)(v) and
+                                        len(v) == 2),
+                "a list of [name, class] pairs", default=[])),
+            minor=get("minor", lambda v: isinstance(v, bool), "a bool",
+                      default=False))
         rows.append(Row(**values))
     return Report(mode, rows,
                   list(_get(data, "warnings", _list_of(_string),

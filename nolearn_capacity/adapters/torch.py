@@ -23,11 +23,14 @@ fx target (a function, or a method name for ``x.view(...)``).  Types without
 a rule become op ``'unknown'``, which the core flags.  Users add rules with
 :func:`register_module_rule` and :func:`register_function_rule`.
 """
+import bisect
 import copy
+import dis
 import inspect
 import math
 import operator
 import threading
+import types
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -856,6 +859,25 @@ POINTWISE_FUNCTIONS = tuple(
 
 register_module_rule(*POINTWISE_MODULES)(_op("pointwise"))
 
+#: Rows a reader can skip (tables fold them into the row before):
+#: nonlinearities, dropout, identity and flatten.
+MINOR_MODULES = ACTIVATION_MODULES + (
+    nn.Identity, nn.Flatten, nn.modules.dropout._DropoutNd)
+MINOR_FUNCTIONS = ACTIVATION_FUNCTIONS + tuple(_named(
+    "F.dropout", "F.dropout1d", "F.dropout2d", "F.dropout3d",
+    "F.alpha_dropout", "F.feature_alpha_dropout", "torch.flatten")) + (
+    "flatten", "contiguous")
+
+
+def is_minor(target):
+    if isinstance(target, nn.Module):
+        return isinstance(target, MINOR_MODULES)
+    try:
+        return target in MINOR_FUNCTIONS
+    except TypeError:
+        return False
+
+
 #: Per-position modules whose output has their input's shape and dtype
 #: (:class:`_Recorder` need not run them on the meta device).
 SHAPE_KEEPING_MODULES = POINTWISE_MODULES
@@ -905,10 +927,11 @@ def is_activation(target):
         return False
 
 
-def make_record(call, name, inputs, records, params=None):
+def make_record(call, name, inputs, records, params=None, module_path=()):
     """One call as a :class:`LayerRecord`, to follow ``records`` (the
     records before it, which ``inputs`` index); ``params`` maps id -> size
-    of the trainable parameters it owns."""
+    of the trainable parameters it owns; ``module_path`` the modules that
+    hold the call (see :class:`LayerRecord`)."""
     index = len(records)
     module = call.target if isinstance(call.target, nn.Module) else None
     if module is not None:
@@ -944,7 +967,50 @@ def make_record(call, name, inputs, records, params=None):
                        inputs=tuple(inputs),
                        output_shape=tuple(call.out_shape),
                        n_params=n_params, legacy_role=role, legacy_size=size,
+                       module_path=tuple(module_path),
+                       minor=is_minor(call.target),
                        **_costs(call, fields, n_params), **fields)
+
+
+def module_path(root, qualname):
+    """``(name, class_name)`` of the modules along ``qualname`` (``'a.b'``:
+    ``a`` and ``a.b``) below ``root``."""
+    path, module = [], root
+    for part in qualname.split(".") if qualname else ():
+        module = module._modules.get(part) if module is not None else None
+        path.append((part, type(module).__name__ if module is not None
+                     else "?"))
+    return tuple(path)
+
+
+def node_name(node, root, taken):
+    """The row name and module path of fx ``node`` traced from ``root``:
+    a module call is named by its module path (``layer1.0.conv1``), a
+    function or method call by the function inside the module whose
+    ``forward`` called it (``layer1.0.add``); ``taken`` (name -> repeats)
+    keeps names unique with a counter (``add_1``)."""
+    if node.op == "call_module":
+        return unique_name(node.target, taken), module_path(
+            root, node.target.rpartition(".")[0])
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = next(reversed(stack.values()))[0] if stack else ""
+    scope = scope if isinstance(scope, str) else ""
+    return unique_name((scope + "." if scope else "") +
+                       function_name(node.target), taken), \
+        module_path(root, scope)
+
+
+def unique_name(wanted, taken):
+    """``wanted``, or ``wanted_1``, ``wanted_2`` ... if a row has it."""
+    count = taken.get(wanted, 0)
+    name = wanted
+    while name in taken:
+        count += 1
+        name = "{}_{}".format(wanted, count)
+    taken[wanted] = count
+    taken[name] = 0
+    return name
+
 
 
 def _costs(call, fields, n_params):
@@ -1036,6 +1102,37 @@ def _first_tensor(value):
     return None
 
 
+#: Per code object, the offsets of its instructions and the length each
+#: ``UNPACK_SEQUENCE`` among them unpacks (None for other instructions).
+_UNPACKS = {}
+
+
+class _Proxy(torch.fx.Proxy):
+    """fx's proxy, whose ``a, b = x.chunk(2)`` reads the calling code's
+    instructions once per code object: fx disassembles the whole function
+    at every unpacking, most of the time of tracing a ShuffleNet."""
+
+    def __iter__(self):
+        frame = inspect.currentframe().f_back
+        code = frame.f_code
+        table = _UNPACKS.get(code)
+        if table is None:
+            if len(_UNPACKS) > 4096:
+                _UNPACKS.clear()
+            instructions = list(dis.get_instructions(code))
+            table = _UNPACKS[code] = (
+                [i.offset for i in instructions],
+                [i.argval if i.opname == "UNPACK_SEQUENCE" else None
+                 for i in instructions])
+        offsets, counts = table
+        # as fx finds the instruction: the first at or after f_lasti
+        at = bisect.bisect_left(offsets, frame.f_lasti)
+        count = counts[at] if at < len(counts) else None
+        if count is not None:
+            return (self[i] for i in range(count))
+        return self.tracer.iter(self)
+
+
 class _Tracer(torch.fx.Tracer):
     """fx's tracer, with every module we have a rule for kept whole (so a
     user's subclass of ``nn.Conv2d`` stays one conv record)."""
@@ -1043,6 +1140,9 @@ class _Tracer(torch.fx.Tracer):
     def is_leaf_module(self, m, qualname):
         return module_rule(m) is not None or super().is_leaf_module(
             m, qualname)
+
+    def proxy(self, node):
+        return _Proxy(node, self)
 
 
 #: torch.fx patches ``nn.Module.__call__`` and friends while it traces, and
@@ -1064,14 +1164,56 @@ def _meta_twin(tensor):
     return twin
 
 
+#: Containers a module keeps in its ``__dict__`` (hook tables, caches):
+#: the structure copy gets its own, so nothing it runs reaches the caller's.
+_CONTAINERS = (dict, OrderedDict, list, set)
+
+
+def _structure_copy(module, memo):
+    """``module`` and its children as new module objects sharing nothing
+    mutable at the top of their ``__dict__`` with the originals, their
+    parameters and buffers replaced by ``memo[id(tensor)]``.  Unlike a deep
+    copy it walks no attribute values, which costs a deep copy most of its
+    time on small mobile nets."""
+    twin = memo.get(id(module))
+    if twin is not None:
+        return twin
+    twin = object.__new__(type(module))
+    memo[id(module)] = twin
+    state = {key: value.copy() if type(value) in _CONTAINERS else value
+             for key, value in module.__dict__.items()}
+    for value in state.values():
+        if type(value) in (dict, OrderedDict):
+            # hooks that are methods of a module act on its copy
+            for key, item in value.items():
+                if isinstance(item, types.MethodType) and isinstance(
+                        item.__self__, nn.Module):
+                    value[key] = types.MethodType(
+                        item.__func__, _structure_copy(item.__self__, memo))
+    state["_parameters"] = {k: None if v is None else memo[id(v)]
+                            for k, v in module._parameters.items()}
+    state["_buffers"] = {k: None if v is None else memo[id(v)]
+                         for k, v in module._buffers.items()}
+    state["_modules"] = {k: None if v is None else _structure_copy(v, memo)
+                         for k, v in module._modules.items()}
+    twin.__dict__.update(state)
+    return twin
+
+
 def _working_copy(module, meta):
     """A copy in eval mode to trace and run, so that the caller's module
     stays as it was (no running statistics, lazy parameters, flags or
     attributes change).  With ``meta`` its parameters and buffers are
-    storage-less twins on the meta device: copying costs no weights and
-    running it costs no data; else it is a full deep copy."""
+    storage-less twins on the meta device in a copy of the module
+    structure: copying costs no weights and running it costs no data; else
+    it is a full deep copy."""
     memo = {}
-    for tensor in list(module.parameters()) + list(module.buffers()):
+    tensors = [t for _, m in module.named_modules(remove_duplicate=False)
+               for t in list(m._parameters.values()) +
+               list(m._buffers.values()) if t is not None]
+    for tensor in tensors:
+        if id(tensor) in memo:
+            continue
         if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
             # lazy modules' uninitialised tensors refuse deepcopy: give the
             # copy fresh ones (running it then initialises the copy only)
@@ -1081,7 +1223,13 @@ def _working_copy(module, meta):
         elif meta:
             memo[id(tensor)] = _meta_twin(tensor)
     try:
-        work = copy.deepcopy(module, memo)
+        if meta and not any(isinstance(t, nn.parameter.UninitializedTensorMixin)
+                            for t in tensors):
+            # (lazy modules' hooks are methods bound to the original: they
+            # need the deep copy, which rebinds them)
+            work = _structure_copy(module, memo)
+        else:
+            work = copy.deepcopy(module, memo)
     except Exception as error:   # a module that refuses to be copied
         raise UnsupportedLayerError(
             "cannot analyse {}: copying it failed ({}: {}); the analysis "
@@ -1220,7 +1368,7 @@ def _fx_records(work, graph, shapes, meta):
         _run(recorder.run, args, shapes)
     modules = dict(work.named_modules())
     params = dict(work.named_parameters(remove_duplicate=False))
-    records, position, calls, layouts = [], {}, {}, {}
+    records, position, taken, layouts = [], {}, {}, {}
     for node in graph.nodes:
         value = recorder.seen.get(node)
         out = _first_tensor(value)
@@ -1228,8 +1376,8 @@ def _fx_records(work, graph, shapes, meta):
             if out is not None:
                 position[node] = len(records)
                 layouts[node] = standard_layout(len(out.shape))
-                records.append(input_record(str(node.target), out.shape,
-                                            out.dtype))
+                records.append(input_record(unique_name(
+                    str(node.target), taken), out.shape, out.dtype))
             continue
         if node.op in ("get_attr", "output") or out is None:
             continue
@@ -1244,15 +1392,12 @@ def _fx_records(work, graph, shapes, meta):
         source = next(a for a in _flat([node.args, node.kwargs]) if
                       isinstance(a, torch.fx.Node) and a in position)
         first = _first_tensor(recorder.seen.get(source))
+        name, path = node_name(node, work, taken)
         if node.op == "call_module":
             target = modules[node.target]
-            count = calls.get(node.target, 0)
-            calls[node.target] = count + 1
-            name = node.target if not count else "{}_{}".format(
-                node.target, count)
             owned = _trainable(target.parameters())
         else:
-            target, name = node.target, node.name
+            target = node.target
             owned = _trainable(params[p.target] for p in node.all_input_nodes
                                if p.op == "get_attr" and p.target in params)
         call = Call(target, tuple(call_args), dict(call_kwargs),
@@ -1263,7 +1408,8 @@ def _fx_records(work, graph, shapes, meta):
         call.out_layout = layout_after(call)
         layouts[node] = call.out_layout
         position[node] = len(records)
-        records.append(make_record(call, name, parents, records, owned))
+        records.append(make_record(call, name, parents, records, owned,
+                                   path))
     return records
 
 
@@ -1302,7 +1448,8 @@ def _hook_records(work, shapes, meta):
                zip(_input_names(work, len(shapes)), shapes, args)]
     produced = {id(a): i for i, a in enumerate(args)}
     keep = list(args)    # ids stay unique while the tensors live
-    calls, watches = {}, []
+    watches = []
+    taken = {r.name: 0 for r in records}
 
     def watch(module, inputs):
         # as on the fx path: pads a ruled subclass applies in its forward
@@ -1321,9 +1468,7 @@ def _hook_records(work, shapes, meta):
         parents = sorted({produced[id(t)] for t in _flat(list(inputs))
                           if isinstance(t, torch.Tensor) and
                           id(t) in produced})
-        count = calls.get(name, 0)
-        calls[name] = count + 1
-        label = name if not count else "{}_{}".format(name, count)
+        label = unique_name(name, taken)
         call = Call(module, summaries, {},
                     first.shape if first is not None else (), out.shape,
                     pads=tuple(pads.widths) if pads is not None else (),
@@ -1333,7 +1478,8 @@ def _hook_records(work, shapes, meta):
             if unseen is not None:
                 records.append(unseen)
         record = make_record(call, label, parents or [len(records) - 1],
-                             records, _trainable(module.parameters()))
+                             records, _trainable(module.parameters()),
+                             module_path(work, name.rpartition(".")[0]))
         for t in _flat([output]):
             if isinstance(t, torch.Tensor):
                 produced[id(t)] = len(records)

@@ -387,7 +387,8 @@ def test_resnet_ish_merges():
     report = core.report(network)
     by_name = {r.name: (i, r) for i, r in enumerate(network.layers)}
     rows = {r.name: r for r in report.rows}
-    add, add_1 = by_name["add"], by_name["add_1"]
+    # functions are named by the function, inside the module calling them
+    add, add_1 = by_name["layer1.add"], by_name["layer2.add"]
     assert add[1].op == add_1[1].op == "merge"
     # x + block(x): the identity comes from the stem's ReLU
     assert add[1].inputs == (by_name["layer1.bn2"][0], by_name["stem.2"][0])
@@ -397,8 +398,11 @@ def test_resnet_ish_merges():
     assert rows["layer2.conv1"].field == (9., 9.)
     assert rows["layer2.conv2"].field == (13., 13.)
     assert rows["layer2.shortcut.0"].field == (7., 7.)
-    assert rows["add_1"].field == (13., 13.)
-    assert rows["add_1"].jump == (2., 2.)
+    assert rows["layer2.add"].field == (13., 13.)
+    assert rows["layer2.add"].jump == (2., 2.)
+    assert rows["layer2.add"].module_path == (("layer2", "BasicBlock"),)
+    assert rows["layer2.conv1"].module_path == (("layer2", "BasicBlock"),)
+    assert rows["fc"].module_path == ()
     # 16 units of jump 2 and field 13 span 43 pixels with the padding: a
     # global pool depends on the 32 of the image
     assert rows["pool"].field == (32.,) * 2

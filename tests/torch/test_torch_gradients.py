@@ -36,6 +36,7 @@ from hypothesis_profiles import examples  # noqa: E402
 
 import nolearn_capacity  # noqa: E402
 from nolearn_capacity import core  # noqa: E402
+from nolearn_capacity.adapters import torch as adapter  # noqa: E402
 
 # torch's own note on even kernels with padding='same'
 pytestmark = pytest.mark.filterwarnings(
@@ -284,11 +285,12 @@ def node_outputs(net, x):
     traced = torch.fx.symbolic_trace(net)
     capture = Capture(traced)
     capture.run(x)
-    named = {}
+    named, taken = {}, {}
     for node, value in capture.values.items():
-        name = str(node.target) if node.op in ("call_module",
-                                               "placeholder") else node.name
-        named[name] = value
+        if node.op == "placeholder":
+            named[str(node.target)] = value
+        elif node.op.startswith("call") and isinstance(value, torch.Tensor):
+            named[adapter.node_name(node, net, taken)[0]] = value
     return named
 
 

@@ -133,16 +133,12 @@ def oracle(model):
 def node_values(graph_module, x):
     capture = Capture(graph_module)
     capture.run(x)
-    calls, named = {}, {}
+    taken, named = {}, {}
     for node, value in capture.values.items():
-        if node.op == "call_module":
-            count = calls.get(node.target, 0)
-            calls[node.target] = count + 1
-            name = node.target if not count else "{}_{}".format(
-                node.target, count)
-        else:
-            name = node.name
-        named[name] = value
+        if node.op == "placeholder":
+            named[str(node.target)] = value
+        elif node.op.startswith("call") and isinstance(value, torch.Tensor):
+            named[adapter.node_name(node, graph_module, taken)[0]] = value
     return named
 
 
