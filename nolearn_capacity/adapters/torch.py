@@ -1028,16 +1028,24 @@ def _costs(call, fields, n_params):
         weights, param_bytes = n_params, n_params * itemsize
     out = call.out_shape
     reuse = 1     # per-channel parameters (norms, PReLU), a dense layer
-    if isinstance(call.target, (nn.Linear, nn.Bilinear)) or \
-            call.target is F.linear:
-        reuse = product(out[1:-1])    # on a map: features last
-    elif fields.get("learns") and fields["op"] in ("window", "transposed"):
+    once = 0      # parameters applied once: one value per output value
+    if fields.get("learns") and fields["op"] in ("window", "transposed"):
         layout = call.out_layout
         reuse = product(out[2:] if layout is None or len(layout) != len(
             out) else [n for n, axis in zip(out, layout) if axis is not None])
+        if isinstance(call.target, nn.Module) and len(out) > 2:
+            # an untied bias (a port of Lasagne's untie_biases) is added
+            # once per output value, not once per position
+            once = sum(p.numel() for p in params if p.dim() > 1 and
+                       tuple(p.shape) == tuple(out[1:]))
+    elif isinstance(call.target, (nn.Linear, nn.Bilinear)) or \
+            call.target is F.linear:
+        reuse = product(out[1:-1])    # on a map: features last
     elif isinstance(call.target, nn.RNNBase) and len(out) == 3:
         reuse = out[1] if call.target.batch_first else out[0]
-    return dict(mult_adds=mult_adds(weights, reuse), param_bytes=param_bytes,
+    counted = mult_adds(weights - once, reuse)
+    return dict(mult_adds=None if counted is None else counted + once,
+                param_bytes=param_bytes,
                 activation_bytes=output_bytes(call.out_shape, itemsize))
 
 

@@ -155,3 +155,24 @@ def test_linear_on_a_map_counts_every_position():
     rows, _ = costs(model, (1, 5, 16))
     assert theirs == {("Linear", 136): 1}
     assert rows["0"][0] == 5 * 136
+
+
+def test_untied_biases_are_added_once_not_per_position():
+    # The o_O port's UntiedConv2d holds one bias per output value, as
+    # Lasagne's untie_biases: its mult-adds must equal the spec's, which
+    # adds each untied bias once.
+    import os
+    from nolearn_capacity import targets
+    examples = os.path.join(os.path.dirname(__file__), "..", "..",
+                            "legacy_examples")
+    port = targets.load(os.path.join(examples,
+                                     "diabetic_retinopathy_torch.py:model"))
+    spec = targets.load(os.path.join(examples, "diabetic_retinopathy.json"))
+    ours = nolearn_capacity.analyze(port, input_shape=(1, 3, 448, 448))
+    theirs = nolearn_capacity.analyze(spec)
+    convs = [r for r in ours.rows if r.class_name.startswith("Untied")]
+    # each weight once per output position, each untied bias value once
+    assert convs and convs[0].mult_adds == \
+        5 * 5 * 3 * 32 * 224 * 224 + 32 * 224 * 224
+    assert sum(r.mult_adds for r in ours.rows) == \
+        sum(r.mult_adds for r in theirs.rows)
