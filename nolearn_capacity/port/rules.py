@@ -245,6 +245,22 @@ def _weighted_module(view, torch_class, arguments, untied_shape):
         "bias", view.has_bias(), True)), ())
 
 
+def _weighted_piece(view, torch_class, arguments, units, untied,
+                    weight_shape, convert_weight):
+    """A conv-like layer run as torch's module ``{m}({x})``: its module,
+    ``W`` (Lasagne's ``weight_shape``, turned into torch's by
+    ``convert_weight``), its bias, then its nonlinearity."""
+    untied_shape = view.out_shape[2:] if untied else None
+    module, helpers = _weighted_module(view, torch_class, arguments,
+                                       untied_shape)
+    template, more = activation(view)
+    params = [("W", weight_shape)]
+    convert = {"W": ("weight", convert_weight)}
+    _add_bias(view, units, untied_shape, params, convert)
+    return Piece(forward=_apply(template, "{m}({x})"), module=module,
+                 params=params, convert=convert, helpers=helpers + more)
+
+
 def _add_bias(view, units, untied_shape, params, convert):
     """Lasagne's ``b`` of a conv / dense layer, if it has one: one per
     unit, or one per unit and output position (``untied_shape``)."""
@@ -357,17 +373,10 @@ def transposed_conv(view):
     arguments = "{}, {}, {}".format(channels, filters, compact(sizes)) + \
         optional("stride", stride, 1) + optional("padding", crops, 0) + \
         optional("output_padding", extra, 0)
-    module, helpers = _weighted_module(
-        view, "ConvTranspose2d", arguments,
-        view.out_shape[2:] if untied else None)
     flip = not bool(view.option("flip_filters", False))
-    template, more = activation(view)
-    params = [("W", (channels, filters) + sizes)]
-    convert = {"W": ("weight", _flipped if flip else _same)}
-    _add_bias(view, filters, view.out_shape[2:] if untied else None,
-              params, convert)
-    return Piece(forward=_apply(template, "{m}({x})"), module=module,
-                 params=params, convert=convert, helpers=helpers + more)
+    return _weighted_piece(view, "ConvTranspose2d", arguments, filters,
+                           untied, (channels, filters) + sizes,
+                           _flipped if flip else _same)
 
 
 @register_port_rule("DilatedConv2DLayer")
@@ -453,17 +462,11 @@ def nin(view):
     untied = bool(view.option("untie_biases", False)) and view.has_bias()
     torch_class = "Conv{}d".format(n)
     arguments = "{}, {}, kernel_size=1".format(channels, units)
-    module, helpers = _weighted_module(view, torch_class, arguments,
-                                       view.out_shape[2:] if untied else None)
-    template, more = activation(view)
-    params = [("W", (channels, units))]
     # Lasagne's W is (channels in, units); a 1x1 conv's is (out, in, 1...)
-    convert = {"W": ("weight", lambda w: np.ascontiguousarray(
-        w.T.reshape(w.shape[::-1] + (1,) * n)))}
-    _add_bias(view, units, view.out_shape[2:] if untied else None,
-              params, convert)
-    return Piece(forward=_apply(template, "{m}({x})"), module=module,
-                 params=params, convert=convert, helpers=helpers + more)
+    return _weighted_piece(view, torch_class, arguments, units, untied,
+                           (channels, units),
+                           lambda w: np.ascontiguousarray(
+                               w.T.reshape(w.shape[::-1] + (1,) * n)))
 
 
 @register_port_rule("DenseLayer")
