@@ -271,7 +271,14 @@ def nolearn(report, verbose=2, color=True):
     """nolearn's printout, byte for byte: the greeting, then its plain
     table (``verbose < 2`` or no conv layer) or the capacity / coverage
     table (``verbose >= 3`` adds the filter and field columns) and its
-    legend; in exact mode the warnings follow."""
+    legend; in exact mode the warnings follow.
+
+    A port's separate activations (legacy role ``'fused'``) have no row:
+    Lasagne builds the nonlinearity into the layer before, so the port's
+    table lists the layers of its original's.  Lasagne's own layers are
+    never ``'fused'``: their printout is nolearn's."""
+    report = replace(report, rows=[r for r in report.rows
+                                   if r.legacy_role != LegacyRole.FUSED])
     parts = [greeting(report.total_params), "## Layer information", ""]
     if verbose < 2 or not any(r.legacy_role == LegacyRole.CONV
                               for r in report.rows):

@@ -581,6 +581,26 @@ def test_mnist_port_with_separate_activations_gives_nolearns_rows():
     assert ours.total_params == 122154
 
 
+def test_nolearn_layout_of_a_port_leaves_out_its_separate_activations():
+    port = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(),
+        nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 96, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(96, 64))
+    ours = nolearn_capacity.analyze(port, mode="legacy",
+                                    input_shape=(1, 1, 28, 28))
+    lines = ours.render("nolearn", color=False).splitlines()
+    table = lines[lines.index("## Layer information") + 4:]
+    table = table[:table.index("")]
+    # the ReLU modules 1, 4, 6 and 9 have no row; the rest keep nolearn's
+    # numbers (the seed post's 67.86 % coverage on the last conv)
+    assert [line.split()[0] for line in table] == [
+        "input", "0", "2", "3", "5", "7", "8", "10", "11", "12"]
+    assert table[6].split()[1:] == [
+        "96x2x2", "384", "63.16", "63.16", "67.86", "67.86"]
+
+
 def test_fused_only_right_after_a_learning_layer():
     net = Lambda(lambda x: F.relu(F.relu(F.conv2d(x, torch.ones(2, 4, 3, 3)))))
     assert [r.legacy_role for r in records(net, IMAGE)] == [
