@@ -39,9 +39,9 @@ Examples
 from .base import (BUILDERS, LAYER_ARGUMENTS, MERGE_CLASSES, SpecLayer,
                    builder, supported_classes)
 from .graph import build
+from ..kinds import is_spec_list, looks_like_specs
 from .reading import (NEURALNET_OPTIONS, NEURALNET_PREFIXES, RENAMED,
-                      input_names, is_spec_list, looks_like_specs, normalise,
-                      with_input_shape)
+                      input_names, normalise, with_input_shape)
 # Importing a builder module registers its classes.
 from . import (conv, dense, embedding, input, local, merge, noise,  # noqa: F401
                normalization, pool, recurrent, shape, special)

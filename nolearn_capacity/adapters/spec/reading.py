@@ -134,19 +134,3 @@ def with_input_shape(specs, keywords, input_shape):
                 shown(input_shape), len(names),
                 shown(", ".join(map(str, names)))))
     return dict(keywords, **{"{}_shape".format(target): input_shape})
-
-def is_spec_list(obj):
-    """True for a list of (class, kwargs) or (name, class) items."""
-    if not isinstance(obj, (list, tuple)) or not obj:
-        return False
-    first = obj[0]
-    return (isinstance(first, (tuple, list)) and len(first) == 2 and
-            (isinstance(first[1], dict) or isinstance(first[1], str) or
-             isinstance(first[0], str)))
-
-
-def looks_like_specs(obj):
-    """True for a list with a tuple or list among its items: never a list
-    of Lasagne layers, so :func:`build` gives the precise complaint."""
-    return isinstance(obj, (list, tuple)) and any(
-        isinstance(item, (tuple, list)) for item in obj)

@@ -2,9 +2,9 @@
 sub-networks are specs themselves, built with :func:`.graph.build`."""
 from ...errors import shown
 from .arguments import as_int, bias_count, drop, need, prod, require_fixed
+from ..kinds import is_spec_list
 from .base import SpecLayer, builder
 from .graph import build
-from .reading import is_spec_list
 
 
 def _compatible(shape1, shape2):
