@@ -75,7 +75,7 @@ def _conv(cls, kw, shapes):
         cuda_convnet_conv(kw, attrs, shape[1])
     else:
         groups = attrs["num_groups"] = as_int(kw.pop("num_groups", 1),
-                                            "num_groups", 1)
+                                              "num_groups", 1)
         if filters % groups or shape[1] % groups:
             raise ValueError(
                 "num_groups={} should divide the {} input and {} output "

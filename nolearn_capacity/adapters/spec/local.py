@@ -16,8 +16,8 @@ def _locally_connected(cls, kw, shapes):
                          "pad='same', got stride={}, pad={}".format(
                              stride, shown(pad)))
     odd_for_same(pad, size)
-    require_fixed(shape[1:], "LocallyConnected2DLayer's input (after the batch "
-                      "axis)")
+    require_fixed(shape[1:], "LocallyConnected2DLayer's input (after the "
+                             "batch axis)")
     channelwise = bool(kw.pop("channelwise", False))
     if channelwise and filters != shape[1]:
         raise ValueError("channelwise=True needs num_filters equal to the "
