@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
 
 from .errors import (BadArgumentError, BadShapeError, GraphError, shown)
+from . import plain
 
 # Records and reports live in their own modules; their names stay
 # reachable here, where the rules that use them are.
@@ -130,7 +130,7 @@ def _legacy_capacity(real, field):
 _TOL = 1e-9
 
 
-@dataclass(slots=True)
+@plain.record
 class AxisState:
     """What one unit of a layer sees along one axis, in input pixels."""
     jump: float = 1.0         # distance between neighbouring units
@@ -145,7 +145,7 @@ class AxisState:
     shift: int = 1
 
 
-@dataclass(slots=True)
+@plain.record
 class UnitState:
     """Per-axis states of a layer, plus where they came from."""
     axes: tuple[AxisState, ...]

@@ -9,14 +9,45 @@ follows Lasagne: an int pads both ends, ``'valid'`` is 0, ``'full'`` pads
 PAD_MODES = ("valid", "full", "same")
 
 
-def as_tuple(value, n, what="value"):
-    """``3 -> (3, 3)``; a sequence of length ``n`` is kept; else ValueError."""
+def as_tuple(value, n, what="value", one_for_all=False, convert=None):
+    """One value per axis: ``3 -> (3, 3)``.
+
+    Parameters
+    ----------
+    value : object
+        One value for every axis, or a list or tuple of ``n`` values (a
+        tuple subclass such as ``torch.Size`` too, with no torch import).
+    n : int
+        The number of axes.
+    what : str
+        The argument's name, for the error message.
+    one_for_all : bool
+        A one-entry sequence stands for every axis (torch's convention;
+        Lasagne refuses it).
+    convert : callable or None
+        Applied to each entry (torch sizes -> ``int``).
+
+    Returns
+    -------
+    tuple
+        ``n`` entries.
+
+    Raises
+    ------
+    ValueError
+        A sequence of another length.
+    """
     if isinstance(value, (list, tuple)):
+        if one_for_all and len(value) == 1:
+            value = tuple(value) * n
         if len(value) != n:
             raise ValueError("{} {!r} should have {} entries".format(
-                what, value, n))
-        return tuple(value)
-    return (value,) * n
+                what, tuple(value) if isinstance(value, tuple) else value,
+                n))
+        values = tuple(value)
+    else:
+        values = (value,) * n
+    return values if convert is None else tuple(convert(v) for v in values)
 
 
 def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False,

@@ -17,7 +17,6 @@ One rule for every file written:
   would break it.
 """
 import os
-import re
 import stat
 
 from .errors import BadArgumentError, OutputError, shown
@@ -87,6 +86,7 @@ def _descriptor(path):
     ``/dev/fd/N`` or ``/proc/{self,<our pid>}/fd/N``; None otherwise.
     (Opening such a name anew would start a second offset at 0 and
     overwrite what the shell writes to the same file.)"""
+    import re   # only here: a plain file name costs no regex machinery
     own = re.compile(r"/(?:dev|proc/(?:self|{}))/fd/(\d+)\Z".format(
         os.getpid()))
     for _ in range(MAX_LINKS):

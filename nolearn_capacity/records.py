@@ -9,10 +9,9 @@ refused when the record is made instead of silently taking another rule.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-
 from .errors import (EmptyNetworkError, UnsupportedLayerError,
                      describe_layer, shown)
+from .plain import record
 
 
 class Words(str, enum.Enum):
@@ -64,7 +63,7 @@ class LegacyRole(Words):
     FUSED = "fused"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class LayerRecord:
     """One layer, framework-free.
 
@@ -119,7 +118,7 @@ class LayerRecord:
                 self.legacy_role, "legacy_role", self))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Network:
     """Records in topological order plus the net's learnable parameters."""
     layers: tuple[LayerRecord, ...]

@@ -13,12 +13,12 @@ clear the screen or start a new row); markdown also escapes ``|`` and
 """
 import math
 from collections import OrderedDict
-from dataclasses import replace
 from functools import reduce
 from operator import mul
 
 from .errors import BadArgumentError, BadShapeError, describe_layer, \
     printable, shown
+from .plain import replace
 from .records import LegacyRole
 # names of the report module that this module's users have always found
 # here (render.FORMATS, render.from_json, ...)

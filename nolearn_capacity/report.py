@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field as dc_field
 
 from .errors import BadArgumentError, BadReportError, clipped, printable, \
     shown
+from .plain import field as fresh, record
 from .records import LegacyRole, Op, Words
 
 #: Cao's rule of thumb (and nolearn's default): capacity below 1/6 is low.
@@ -53,7 +53,7 @@ class Flag(Words):
 FLAGS = tuple(Flag)
 
 
-@dataclass(slots=True)
+@record
 class Row:
     """One table row.  Per-axis values are tuples (Y, X for 2D).
 
@@ -64,9 +64,10 @@ class Row:
     label for an unnamed layer (``named`` False).  The costs
     (:data:`COST_FIELDS`) are per example; None where unknown.  ``context``
     is, per axis, the image pixels a unit sees through an input pooled to
-    one position (empty without one); ``field`` then stays the local field.  ``module_path``
-    (the ``(name, class_name)`` pairs of the modules holding the layer) and
-    ``minor`` (a row a reader can skip) let tables fold and group rows.
+    one position (empty without one); ``field`` then stays the local
+    field.  ``module_path`` (the ``(name, class_name)`` pairs of the
+    modules holding the layer) and ``minor`` (a row a reader can skip) let
+    tables fold and group rows.
     """
     index: int
     name: str
@@ -79,12 +80,19 @@ class Row:
     stride: tuple = ()
     pad: tuple = ()
     dilation: tuple = ()
+    #: input pixels between neighbouring units
     jump: tuple = ()
+    #: the receptive field, in input pixels (the widest over unit phases)
     field: tuple = ()
+    #: the narrowest receptive field over unit phases
     field_min: tuple = ()
+    #: where the first unit's field is centred, in input pixels
     start: tuple = ()
+    #: Cao's real filter size: the kernel times the downsampling before it
     real_filter: tuple = ()
+    #: real filter / field, in %
     capacity: tuple = ()
+    #: field / input size, in %
     coverage: tuple = ()
     source: str = ""
     flags: tuple = ()
@@ -141,12 +149,12 @@ def axis_names(report):
     return AXIS_NAMES.get(n, ())
 
 
-@dataclass(slots=True)
+@record
 class Report:
     """The result of an analysis: rows, warnings and what produced them."""
     mode: str
     rows: list
-    warnings: list = dc_field(default_factory=list)
+    warnings: list = fresh(default_factory=list)
     total_params: int = 0
     min_capacity: float = DEFAULT_MIN_CAPACITY
     #: the bytes of the ``total_params`` parameters (None: unknown)

@@ -5,7 +5,8 @@ of an object that already comes from it.
 """
 from ..errors import (BadArgumentError, BadSpecError, CapacityError,
                       NotANetworkError, shown)
-from . import lasagne, spec
+from . import lasagne
+from .kinds import looks_like_specs
 
 
 def is_torch_module(obj):
@@ -16,7 +17,7 @@ def is_torch_module(obj):
 def _is_unbuilt_neural_net(obj):
     return (getattr(obj, "layers_", None) is None and
             hasattr(obj, "initialize_layers") and
-            spec.looks_like_specs(getattr(obj, "layers", None)))
+            looks_like_specs(getattr(obj, "layers", None)))
 
 
 def _is_spec_file(obj):
@@ -56,7 +57,8 @@ def to_network(obj, complete=True, input_shape=None, **spec_keywords):
                               getattr(obj, "_kwarg_keys", ())},
                              **spec_keywords)
         obj = obj.layers
-    if spec.looks_like_specs(obj):
+    if looks_like_specs(obj):
+        from . import spec    # the builders: only when specs arrive
         if input_shape is not None:
             spec_keywords = spec.with_input_shape(obj, spec_keywords,
                                                   input_shape)

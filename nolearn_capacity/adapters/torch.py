@@ -107,15 +107,9 @@ class Call:
 # --------------------------------------------------------------------------
 
 def per_axis(value, n_axes, what="value"):
-    """``3 -> (3, 3)``; a sequence of length ``n_axes`` is kept as a tuple."""
-    if isinstance(value, (list, tuple, torch.Size)):
-        if len(value) == 1 and n_axes != 1:
-            return (int(value[0]),) * n_axes
-        if len(value) != n_axes:
-            raise ValueError("{} {!r} should have {} entries".format(
-                what, tuple(value), n_axes))
-        return tuple(int(v) for v in value)
-    return (int(value),) * n_axes
+    """Torch's sizes per axis: :func:`geometry.as_tuple` with ints out."""
+    return geometry.as_tuple(value, n_axes, what, one_for_all=True,
+                             convert=int)
 
 
 def window(n_axes, kernel=1, stride=1, pad=0, dilation=1, learns=False):

@@ -51,31 +51,43 @@ def square(value, what):
     return rows
 
 
-def build_dnn(module):
+def correlating_conv(name, base, pads_as_ints, doc):
+    """A 2D conv class of Lasagne 0.1's GPU modules on the CPU: a
+    correlation unless ``flip_filters=True``; the pad modes in
+    ``pads_as_ints`` are stored as ints (see :func:`legacy_gpu_pad`)."""
     from lasagne import init, nonlinearities
-    from lasagne.layers import Conv2DLayer, Layer, Pool2DLayer
+    from lasagne.layers import Conv2DLayer
     from lasagne.utils import as_tuple
 
-    class DNNLayer(Layer):
-        """Base of the cuDNN layers (CPU stand-in)."""
-
-    class Conv2DDNNLayer(DNNLayer, Conv2DLayer):
-        """``Conv2DDNNLayer`` of Lasagne 0.1 on the CPU: a correlation
-        (``flip_filters=False``, the default) or a convolution; ``'same'``
-        padding is stored as ints, ``(k - 1) // 2`` per axis."""
-
+    class Conv(base, Conv2DLayer):
         def __init__(self, incoming, num_filters, filter_size, stride=(1, 1),
                      pad=0, untie_biases=False, W=init.GlorotUniform(),
                      b=init.Constant(0.), nonlinearity=nonlinearities.rectify,
                      flip_filters=False, **kwargs):
-            pad = legacy_gpu_pad(pad, as_tuple(filter_size, 2), ("same",))
-            super(Conv2DDNNLayer, self).__init__(
+            pad = legacy_gpu_pad(pad, as_tuple(filter_size, 2), pads_as_ints)
+            super().__init__(
                 incoming, num_filters, filter_size, stride, pad, untie_biases,
                 W, b, nonlinearity, **kwargs)
             self.flip_filters = flip_filters
 
         def get_output_for(self, input, **kwargs):
             return correlate(self, input, self.pad, self.stride)
+
+    Conv.__name__, Conv.__doc__ = name, doc
+    return Conv
+
+
+def build_dnn(module):
+    from lasagne.layers import Layer, Pool2DLayer
+
+    class DNNLayer(Layer):
+        """Base of the cuDNN layers (CPU stand-in)."""
+
+    Conv2DDNNLayer = correlating_conv(
+        "Conv2DDNNLayer", DNNLayer, ("same",),
+        """``Conv2DDNNLayer`` of Lasagne 0.1 on the CPU: a correlation
+        (``flip_filters=False``, the default) or a convolution; ``'same'``
+        padding is stored as ints, ``(k - 1) // 2`` per axis.""")
 
     class Pool2DDNNLayer(DNNLayer, Pool2DLayer):
         """``Pool2DDNNLayer`` of Lasagne 0.1 on the CPU: modes 'max',
@@ -252,31 +264,16 @@ def build_cuda_convnet(module):
 
 
 def build_corrmm(module):
-    from lasagne import init, nonlinearities
-    from lasagne.layers import Conv2DLayer, Layer
-    from lasagne.utils import as_tuple
+    from lasagne.layers import Layer
 
     class MMLayer(Layer):
         """Base of the corrmm layers (CPU stand-in)."""
 
-    class Conv2DMMLayer(MMLayer, Conv2DLayer):
+    Conv2DMMLayer = correlating_conv(
+        "Conv2DMMLayer", MMLayer, ("full", "same"),
         """``Conv2DMMLayer`` of Lasagne 0.1 on the CPU: a correlation unless
         ``flip_filters=True``; ``'full'`` and ``'same'`` padding are stored
-        as ints (``k - 1``, ``(k - 1) // 2``)."""
-
-        def __init__(self, incoming, num_filters, filter_size, stride=(1, 1),
-                     pad=0, untie_biases=False, W=init.GlorotUniform(),
-                     b=init.Constant(0.), nonlinearity=nonlinearities.rectify,
-                     flip_filters=False, **kwargs):
-            pad = legacy_gpu_pad(pad, as_tuple(filter_size, 2))
-            super(Conv2DMMLayer, self).__init__(
-                incoming, num_filters, filter_size, stride, pad, untie_biases,
-                W, b, nonlinearity, **kwargs)
-            self.flip_filters = flip_filters
-
-        def get_output_for(self, input, **kwargs):
-            return correlate(self, input, self.pad, self.stride)
-
+        as ints (``k - 1``, ``(k - 1) // 2``).""")
     publish(module, [MMLayer, Conv2DMMLayer])
 
 

@@ -1,7 +1,6 @@
 """What we print is safe: hostile names cannot drive a terminal, forge
 table rows or break a plot; errors are one printable line."""
 import csv
-import dataclasses
 import io
 import json
 import os
@@ -12,7 +11,7 @@ import sys
 import pytest
 
 import nolearn_capacity as nc
-from nolearn_capacity import cli, errors, render
+from nolearn_capacity import cli, errors, plain, render
 from nolearn_capacity.compare import compare
 from nolearn_capacity.handlers import layer_info_text
 
@@ -45,7 +44,7 @@ def hostile_report(mode):
     spec reader refuses such classes; torch modules and duck-typed layers
     can bring them)."""
     report = nc.analyze(specs(HOSTILE), mode=mode)
-    report.rows[1] = dataclasses.replace(report.rows[1],
+    report.rows[1] = plain.replace(report.rows[1],
                                          class_name="Conv\x1b]0;t\x07")
     report.warnings = ["raw \x1b[31mred\r\nforged line"]
     return report

@@ -605,3 +605,33 @@ def test_transposed_output_length(length, k, s, crop, out):
 def test_conv_output_length_rejects_unknown_pad_modes():
     with pytest.raises(ValueError, match="pad 'half'"):
         geometry.conv_output_length(8, 3, 1, "half")
+
+
+class _Size(tuple):
+    """A tuple subclass with its own repr, as ``torch.Size``."""
+
+    def __repr__(self):
+        return "Size({})".format(list(self))
+
+
+@pytest.mark.parametrize("value, kwargs, expected", [
+    (3, {}, (3, 3)), ([1, 2], {}, (1, 2)), (_Size([4, 5]), {}, (4, 5)),
+    ((7,), {"one_for_all": True}, (7, 7)),
+    (_Size([2.0]), {"one_for_all": True, "convert": int}, (2, 2)),
+    (3.0, {"convert": int}, (3, 3)),
+])
+def test_as_tuple_gives_one_value_per_axis(value, kwargs, expected):
+    result = geometry.as_tuple(value, 2, **kwargs)
+    assert result == expected and type(result) is tuple
+    assert [type(v) for v in result] == [type(v) for v in expected]
+
+
+@pytest.mark.parametrize("value, kwargs, shown_as", [
+    ((7,), {}, "(7,)"), ([1, 2, 3], {}, "[1, 2, 3]"),
+    (_Size([1, 2, 3]), {"one_for_all": True}, "(1, 2, 3)"),
+])
+def test_as_tuple_refuses_other_lengths(value, kwargs, shown_as):
+    with pytest.raises(ValueError) as error:
+        geometry.as_tuple(value, 2, "stride", **kwargs)
+    assert str(error.value) == "stride {} should have 2 entries".format(
+        shown_as)
