@@ -34,7 +34,10 @@ def aspect(row, name):
 
 
 def _is_reshape(row, rows):
-    """A parameter-free collapse that keeps every value (flatten)."""
+    """A flatten, or a parameter-free collapse that keeps every value (as
+    reports saved before flatten had an op of its own show one)."""
+    if row.op == Op.FLATTEN:
+        return True
     if row.op != Op.COLLAPSE or row.n_params or not row.inputs:
         return False
     before = rows[row.inputs[0]].output_shape[1:]

@@ -161,6 +161,10 @@ class UnitState:
     # True once a collapse pooled the map (not when an unknown op lost
     # the axes): only then is what a unit sees the whole map's union.
     pooled: bool = False
+    # After a flatten: per map whose positions the units carry, the map's
+    # axes and spatial lengths, so that a later collapse takes the union
+    # over its positions; () when the units carry no position.
+    carried: tuple = ()
 
 
 #: Longest period of unit patterns tracked exactly (transposed strides
@@ -347,6 +351,35 @@ def _collapse(prev, length, image=None):
                      real_filter=total, spans=None)
 
 
+def _union_of_carried(carried, image):
+    """Per axis, what a unit that depends on every position of the
+    ``carried`` maps (``(axes, lengths)`` each) sees: the union of each
+    map's :func:`_collapse`, clipped to the ``image`` lengths."""
+    n = len(carried[0][0])
+    if len(image) != n or not all(isinstance(v, numbers.Integral)
+                                  for v in image):
+        image = (None,) * n
+    seen = [_seen_jointly(tuple(_collapse(a, length, size) for a, length, size
+                                in zip(axes, lengths, image)))
+            for axes, lengths in carried]
+    if len(seen) == 1:
+        return seen[0]
+    seen = [axes for axes in seen if not _sees_nothing(axes[0])] or seen[:1]
+    union = []
+    for options in zip(*seen):
+        low = min(a.start - a.field_max / 2. for a in options)
+        high = max(a.start + a.field_max / 2. for a in options)
+        size = high - low
+        exact = all(a.spans is not None for a in options)
+        union.append(AxisState(
+            jump=size, field_min=size if exact else max(
+                a.field_min for a in options),
+            field_max=size, start=(low + high) / 2., real_filter=size,
+            spans=((int(low), int(high) - 1),) if exact else None,
+            shift=int(size) if exact else 1))
+    return tuple(union)
+
+
 def _nothing(axis):
     """``axis`` of a layer none of whose units depends on any input pixel."""
     return AxisState(jump=axis.jump, field_min=0., field_max=0.,
@@ -409,7 +442,21 @@ def exact_states(network):
 def _single(record, index, parent, parent_record, warnings, image=()):
     state = UnitState(parent.axes, parent.source, parent.spatial,
                       parent.approximate, parent.shift_variant,
-                      context=parent.context, pooled=parent.pooled)
+                      context=parent.context, pooled=parent.pooled,
+                      carried=parent.carried)
+    if parent.carried and record.op not in (Op.POINTWISE, Op.FLATTEN):
+        if record.op != Op.COLLAPSE:
+            # a window over the folded axis, or a reshape back to a map:
+            # which carried positions a unit mixes is not in the record
+            warnings.append(
+                "{}: {} op on a flattened map, whose positions it may mix; "
+                "its field is taken as the whole map's, rows from here on "
+                "are approximate".format(layer_id(record, index), record.op))
+            state.approximate = True
+        state.axes = _union_of_carried(parent.carried, image)
+        # every unit sees the same union
+        state.carried, state.pooled, state.shift_variant = (), True, False
+        return state
     if not parent.spatial or record.op == Op.POINTWISE:
         return state
     if record.op == Op.UNKNOWN:
@@ -424,19 +471,20 @@ def _single(record, index, parent, parent_record, warnings, image=()):
         state.spatial = len(spatial_shape(record)) == len(parent.axes)
         return state
     n = len(parent.axes)
-    if record.op == Op.COLLAPSE:
+    if record.op in (Op.COLLAPSE, Op.FLATTEN):
         lengths = spatial_shape(parent_record)
         if len(lengths) != n or any(v is None for v in lengths):
             raise BadShapeError(
                 "{}: needs the spatial size of its input, got {}; give the "
                 "input layer a fixed size".format(layer_id(record, index),
                                                   parent_record.output_shape))
-        if len(image) != n or not all(isinstance(v, numbers.Integral)
-                                      for v in image):
-            image = (None,) * n
-        state.axes = tuple(_collapse(a, length, size) for a, length, size
-                           in zip(parent.axes, lengths, image))
-        state.spatial, state.pooled = False, True
+        state.spatial = False
+        if record.op == Op.FLATTEN:
+            # a unit is one position's unit: the map's axes, unchanged
+            state.carried = ((parent.axes, lengths),)
+            return state
+        state.axes = _union_of_carried(((parent.axes, lengths),), image)
+        state.pooled, state.shift_variant = True, False
         return state
     _check_axes(record, index, n)
     rule = SLIDING_RULES[record.op]
@@ -465,6 +513,8 @@ def _check_axes(record, index, n):
 
 def _merge(record, index, parents, layers, warnings):
     pairs = [(p, i) for p, i in zip(parents, record.inputs) if p.spatial]
+    if not pairs and any(p.carried for p in parents):
+        return _merge_carried(parents)
     if not pairs:
         return UnitState(parents[0].axes, parents[0].source, False,
                          any(p.approximate for p in parents),
@@ -518,6 +568,37 @@ def _merge(record, index, parents, layers, warnings):
                      any(len(a.spans) > 1 for a in axes) if exact else
                      any(p.shift_variant for p in parents), bool(misaligned),
                      _context(parents, widest_parent.source, n))
+
+
+def _merge_carried(parents):
+    """A merge of vectors some of which carry positions (flattened maps
+    concatenated, perhaps with dense outputs): a unit is a unit of one
+    input, so the row shows the largest of their fields (the smallest as
+    ``field_min``), and a later collapse takes the union over all of them.
+    Inputs of other images, or without axes, take no part."""
+    def pieces(p):
+        if p.carried:
+            return p.carried
+        return ((p.axes, (1,) * len(p.axes)),) if p.pooled and p.axes else ()
+    widest = max((p for p in parents if p.carried),
+                 key=lambda p: sum(a.field_max for a in p.axes))
+    same = [p for p in parents if p.source == widest.source and pieces(p)]
+    carried = tuple(c for p in same for c in pieces(p))
+    axes = tuple(
+        AxisState(jump=a.jump, field_min=min(o.field_min for o in options),
+                  field_max=max(o.field_max for o in options), start=a.start,
+                  real_filter=max(o.real_filter for o in options),
+                  spans=None)
+        for a, options in zip(widest.axes, zip(*(c[0] for c in carried))))
+    if all(len({(o.field_min, o.field_max, o.start, o.jump) for o in
+                options}) == 1 for options in zip(*(c[0] for c in carried))):
+        axes = widest.axes      # all alike: the exact spans stay
+    return UnitState(axes, widest.source, False,
+                     any(p.approximate for p in parents),
+                     any(p.shift_variant for p in same),
+                     context=_context([p for p in parents if p.context],
+                                      widest.source, len(axes)),
+                     carried=carried)
 
 
 def _context(parents, source, n):

@@ -45,8 +45,13 @@ class Op(Words):
     TRANSPOSED = "transposed"
     #: acts per position (nonlinearity, dropout, norms, bias, scale)
     POINTWISE = "pointwise"
-    #: sees its whole input map (dense, global pool, flatten)
+    #: sees its whole input map (dense, global pool; after a flatten, every
+    #: position the flatten carried)
     COLLAPSE = "collapse"
+    #: each unit carries one position of its input map (flatten, a reshape
+    #: that folds the spatial axes into features): it sees what that
+    #: position's unit sees
+    FLATTEN = "flatten"
     #: several inputs of equal spatial size (concat, sum)
     MERGE = "merge"
     #: a class we have no rule for; treated as pointwise, flagged

@@ -194,7 +194,8 @@ def flatten(layer, n_axes):
     outdim = getattr(layer, "outdim", 2)
     if outdim >= n_axes + 2:
         return dict(op="pointwise")
-    return dict(op="collapse" if outdim <= 3 else "unknown")
+    # outdim 3 folds the spatial axes into one: still a position per unit
+    return dict(op="flatten" if outdim <= 3 else "unknown")
 
 
 @register_rule("DimshuffleLayer")
@@ -210,7 +211,10 @@ def _same_spatial_shape(layer, n_axes, check_shape=True):
     out = tuple(layer.output_shape)
     inp = tuple(getattr(layer, "input_shape", ()) or ())
     if len(out) <= 2:
-        return dict(op="collapse")
+        # a reshape to features keeps one position per unit; an expression
+        # may compute anything from the map
+        return dict(op="flatten" if "ReshapeLayer" in class_names(layer)
+                    else "collapse")
     if check_shape and len(out) == len(inp) and out[2:] == inp[2:]:
         return dict(op="pointwise")
     return dict(op="unknown")

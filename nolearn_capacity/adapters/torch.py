@@ -583,10 +583,12 @@ def concatenate(call, n_axes):
 # --- shape changes ----------------------------------------------------------
 
 def _same_spatial(call, n_axes):
-    """Judge a shape change by shapes: to (batch, features) is a collapse,
-    spatial axes untouched is per position, anything else is unknown."""
+    """Judge a shape change by shapes: to (batch, features) is a flatten
+    when it keeps every value (else a collapse), spatial axes untouched is
+    per position, anything else is unknown."""
     if len(call.out_shape) <= 2 and n_axes > 0:
-        return dict(op="collapse")
+        return dict(op="flatten" if product(call.in_shape[1:]) == product(
+            call.out_shape[1:]) else "collapse")
     if _spatial(call.out_shape) == _spatial(call.in_shape):
         return dict(op="pointwise")
     return dict(op="unknown", note="reshapes {} to {}".format(
@@ -713,7 +715,7 @@ def by_layout(call, fields):
 
     A shape-only op that keeps every spatial dimension, in order and of
     the same length, acts per position; one that leaves no spatial
-    dimension is a collapse.  ``Linear`` on a non-spatial last dimension
+    dimension is a flatten.  ``Linear`` on a non-spatial last dimension
     is a 1x1 convolution.  Any other op on a map whose spatial axes are
     not (2, 3, ...) cannot use its rule: ``'unknown'``."""
     before, after = _spatial_order(call.in_layout), _spatial_order(
@@ -733,7 +735,7 @@ def by_layout(call, fields):
             if lengths_in == lengths_out:
                 return dict(op="pointwise")
         if after == [] or (after is None and len(call.out_shape) <= 2):
-            return dict(op="collapse") if before else dict(op="pointwise")
+            return dict(op="flatten" if before else "pointwise")
         return dict(op="unknown", note="moves spatial axes {} to {}".format(
             call.in_shape, call.out_shape))
     if call.in_layout is None or call.in_layout == standard_layout(

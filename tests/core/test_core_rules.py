@@ -104,3 +104,39 @@ def test_legacy_fused_activation_is_transparent():
               for layers in (with_relu, without)]
     assert [r.field for r in fields[0] if r.name != "fused"] == \
         [r.field for r in fields[1]] == [(32, 32), (3, 3), (3, 3), (7, 7)]
+
+
+def vgg16(flatten):
+    """VGG-16's layers as specs on 224x224: 13 'same' 3x3 convs in five
+    blocks, each block ending in a 2x2 max-pool, then ``flatten`` (or
+    none: Lasagne's DenseLayer flattens by itself) and three dense layers."""
+    net = [("InputLayer", {"shape": (None, 3, 224, 224)})]
+    for convs in (2, 2, 3, 3, 3):
+        net += [conv(3, pad=1)] * convs + [pool(2)]
+    return net + flatten + [("DenseLayer", {"num_units": 8}),
+                            ("DropoutLayer", {}),
+                            ("DenseLayer", {"num_units": 8})]
+
+
+@pytest.mark.parametrize("flatten", [
+    [("FlattenLayer", {})], [("ReshapeLayer", {"shape": ([0], -1)})],
+    [("FlattenLayer", {"outdim": 3})]])
+def test_exact_flatten_carries_a_position_and_dense_sees_the_image(flatten):
+    rows = analyze(vgg16(flatten)).rows
+    pool5, flat, fc6, drop, fc7 = rows[18:]
+    assert flat.op == "flatten" and fc6.op == "collapse"
+    # a flattened unit is pool5's unit: 212 px with padding, as conv rows
+    assert (flat.field, flat.jump, flat.start, flat.coverage) == (
+        pool5.field, pool5.jump, pool5.start, pool5.coverage)
+    assert flat.field == (212., 212.) and flat.jump == (32., 32.)
+    # fc6 reads every position: the image, not the 404 px of padding
+    for row in (fc6, drop, fc7):
+        assert row.field == (224., 224.) and row.coverage == (100., 100.)
+        assert row.start == (112., 112.) and not row.flags
+
+
+def test_exact_dense_without_flatten_is_the_same_union():
+    with_flatten = analyze(vgg16([("FlattenLayer", {})])).rows
+    rows = analyze(vgg16([])).rows
+    assert [(r.field, r.start) for r in rows[19:]] == [
+        (r.field, r.start) for r in with_flatten[20:]]

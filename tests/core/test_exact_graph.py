@@ -169,3 +169,98 @@ def test_axes_lost_to_an_unknown_op_are_no_global_context():
                    rec("odd", "unknown", [1], shape=(None, 1, 32, 32, 1)),
                    rec("mix", "merge", [1, 2])).rows
     assert not rows[3].global_context and rows[3].field == (3, 3)
+
+
+def padded_flatten(*after):
+    """in 32 -> two 'same' 3x3 convs (5x5 fields, with padding) -> flatten,
+    then ``after`` (records reading the flatten, #3)."""
+    return analyse(rec("in", "input"),
+                   conv("a", [0], 3, pad=1, shape=(None, 2, 32, 32)),
+                   conv("b", [1], 3, pad=1, shape=(None, 2, 32, 32)),
+                   rec("flat", "flatten", [2], shape=(None, 2048)),
+                   *after)
+
+
+def test_a_flatten_unit_sees_the_position_it_carries():
+    rows = padded_flatten(
+        rec("drop", "pointwise", [3], shape=(None, 2048)),
+        rec("dense", "collapse", [4], shape=(None, 10)),
+        rec("out", "collapse", [5], shape=(None, 10))).rows
+    flat, drop, dense, out = rows[3:]
+    # the map's unit: field, jump and start as the conv row, padding
+    # included (a unit at the border reads two pixels of padding)
+    for row in (flat, drop):
+        assert (row.field, row.jump, row.start, row.real_filter) == (
+            rows[2].field, rows[2].jump, rows[2].start, rows[2].real_filter)
+        assert row.op in ("flatten", "pointwise") and not row.flags
+    # a dense unit reads every carried position: the image, clipped
+    assert dense.field == dense.field_min == (32, 32)
+    assert dense.start == (16, 16) and dense.coverage == (100., 100.)
+    assert out.field == (32, 32) and not dense.flags and not out.flags
+    saved = padded_flatten().to_dict()
+    assert saved["rows"][3]["op"] == "flatten"
+    assert core.Report.from_dict(saved) == padded_flatten()
+
+
+def test_a_flatten_of_a_map_that_misses_pixels_gives_their_union():
+    # stride 2, kernel 2 on 27 pixels never reads the last one
+    rows = analyse(rec("in", "input", shape=(None, 1, 27, 27)),
+                   conv("s", [0], 2, stride=2, shape=(None, 4, 13, 13)),
+                   rec("flat", "flatten", [1], shape=(None, 676)),
+                   rec("dense", "collapse", [2], shape=(None, 10))).rows
+    assert rows[2].field == (2, 2) and rows[2].jump == (2, 2)
+    assert rows[3].field == (26, 26) and rows[3].start == (13, 13)
+
+
+def test_a_flatten_after_a_global_pool_changes_nothing():
+    rows = analyse(rec("in", "input"), conv("a", [0], 3, pad=1),
+                   rec("pool", "collapse", [1], shape=(None, 1, 1, 1)),
+                   rec("flat", "flatten", [2], shape=(None, 1)),
+                   rec("dense", "collapse", [3], shape=(None, 10))).rows
+    assert rows[2].field == rows[3].field == rows[4].field == (32, 32)
+
+
+def test_a_flatten_needs_the_size_it_carries():
+    with pytest.raises(core.BadShapeError, match="fixed size"):
+        analyse(rec("in", "input", shape=(None, 1, None, 32)),
+                rec("flat", "flatten", [0], shape=(None, None)))
+
+
+def test_a_concat_of_flattened_maps_shows_the_widest_then_the_union():
+    # a 3x3 'valid' conv (field 3, misses no pixel) and a 1x1 one
+    rows = analyse(rec("in", "input"),
+                   conv("c3", [0], 3, shape=(None, 1, 30, 30)),
+                   conv("c1", [0], 1, shape=(None, 1, 32, 32)),
+                   rec("f3", "flatten", [1], shape=(None, 900)),
+                   rec("f1", "flatten", [2], shape=(None, 1024)),
+                   rec("cat", "merge", [3, 4], shape=(None, 1924)),
+                   rec("dense", "collapse", [5], shape=(None, 10))).rows
+    cat, dense = rows[5], rows[6]
+    assert cat.field == (3, 3) and cat.field_min == (1, 1)
+    assert dense.field == dense.field_min == (32, 32)
+    assert dense.start == (16, 16) and not dense.flags
+
+
+def test_a_flatten_concatenated_with_a_dense_output():
+    # the dense branch saw the whole image; the flatten one a 3x3 field
+    rows = analyse(rec("in", "input"),
+                   conv("c3", [0], 3, pad=1, shape=(None, 1, 32, 32)),
+                   rec("f3", "flatten", [1], shape=(None, 1024)),
+                   rec("fc", "collapse", [0], shape=(None, 10)),
+                   rec("cat", "merge", [2, 3], shape=(None, 1034)),
+                   rec("dense", "collapse", [4], shape=(None, 10))).rows
+    assert rows[4].field == (32, 32) and rows[4].field_min == (3, 3)
+    assert rows[5].field == (32, 32) and rows[5].start == (16, 16)
+
+
+def test_an_op_that_may_mix_carried_positions_is_approximate():
+    # a reshape back to a map and a conv on it: which positions a unit
+    # mixes is not in the records; the whole map's field is a bound
+    report = padded_flatten(
+        rec("back", "unknown", [3], shape=(None, 2, 32, 32)),
+        conv("c", [4], 3, pad=1, shape=(None, 2, 32, 32)))
+    back, after = report.rows[4:]
+    assert back.field == after.field == (32, 32)
+    assert "approximate" in back.flags and "approximate" in after.flags
+    (warning,) = report.warnings
+    assert "'back' (#4, Unknown)" in warning and "flattened" in warning

@@ -18,7 +18,7 @@ Specs (plain tuples, so hypothesis can print and shrink them)::
          | ("nonlin", nonlinearity)        # NonlinearityLayer
          | ("dropout", p)                  # DropoutLayer, run deterministic
          | ("merge", kind, ops_a, ops_b, splits)
-    head = None | "dense" | "global"
+    head = None | "dense" | "global" | "flatten"   # flatten: then a dense
 
 ``kernel``, ``stride``, ``pool_size`` and int paddings are per-axis tuples;
 ``pad`` of a conv is ``'valid'``, ``'full'``, ``'same'``, an int or a tuple.
@@ -71,7 +71,8 @@ class Built:
     from Lasagne 0.1's code (not from nolearn_capacity): ``('window', k, s,
     lead)`` means unit u reads parent positions ``u*s - lead ... u*s - lead
     + k - 1`` (negative or too large = padding); ``('same',)`` acts per
-    position; ``('input',)``; ``('collapse',)`` reads everything.
+    position; ``('input',)``; ``('collapse',)`` reads everything;
+    ``('flatten',)`` carries each position of its map.
     """
     ndim: int
     size: tuple
@@ -229,7 +230,10 @@ def build(spec, size, for_gradient=False):
         else:
             index = _simple(built, index, op, for_gradient)
     head = spec.get("head")
-    if head == "dense":
+    if head == "flatten":
+        index = built.add(L.FlattenLayer(built.layers[index]), ("flatten",),
+                          [index])
+    if head in ("dense", "flatten"):
         incoming = built.layers[index]
         n_in = int(np.prod(incoming.output_shape[1:]))
         layer = L.DenseLayer(incoming, 2, W=_ones((n_in, 2)), b=None,

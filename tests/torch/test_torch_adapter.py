@@ -58,6 +58,7 @@ def tr(kernel, stride, pad, dilation=None, learns=False):
 
 POINTWISE = {"op": "pointwise"}
 COLLAPSE = {"op": "collapse"}
+FLATTEN = {"op": "flatten"}
 UNKNOWN = {"op": "unknown"}
 MERGE = {"op": "merge"}
 IMAGE = (1, 4, 8, 8)
@@ -165,8 +166,8 @@ MODULE_CASES = [
         nn.Softmax2d(), nn.Dropout(), nn.Dropout2d(), nn.AlphaDropout(),
         nn.Identity())],
     (nn.Softmax(dim=-1), IMAGE, UNKNOWN),
-    # whole map
-    (nn.Flatten(), IMAGE, COLLAPSE),
+    # one position per unit, or positions regrouped
+    (nn.Flatten(), IMAGE, FLATTEN),
     (nn.Flatten(2), IMAGE, UNKNOWN),
     (nn.Linear(8, 3), IMAGE, UNKNOWN),         # acts on the last axis only
     (nn.Unfold(2), IMAGE, UNKNOWN),            # no rule
@@ -247,10 +248,10 @@ FUNCTION_CASES = [
     ("cat", lambda x: torch.cat([x, x.relu()], dim=-3), MERGE),
     ("cat", lambda x: torch.cat([x, x], 1), POINTWISE),
     ("cat", lambda x: torch.cat([x, x.relu()], 2), UNKNOWN),
-    ("view", lambda x: x.view(x.size(0), -1), COLLAPSE),
-    ("reshape", lambda x: x.reshape(1, -1), COLLAPSE),
-    ("flatten", lambda x: torch.flatten(x, 1), COLLAPSE),
-    ("flatten", lambda x: x.flatten(1), COLLAPSE),
+    ("view", lambda x: x.view(x.size(0), -1), FLATTEN),
+    ("reshape", lambda x: x.reshape(1, -1), FLATTEN),
+    ("flatten", lambda x: torch.flatten(x, 1), FLATTEN),
+    ("flatten", lambda x: x.flatten(1), FLATTEN),
     # spatial axes kept whole, wherever they move, act per position
     ("view", lambda x: x.view(1, 2, 2, 8, 8), POINTWISE),
     ("view", lambda x: x.view(1, 2, 2, 8, 8).view(1, 4, 8, 8), POINTWISE),
@@ -352,9 +353,10 @@ VGG_ROWS = [
     ("features.7", "ReLU", "pointwise", 0, 10, 2, 1.0, 6),
     ("features.8", "MaxPool2d", "window", 0, 12, 4, 2.0, 6),
     ("avgpool", "AdaptiveAvgPool2d", "window", 0, 24, 16, 8.0, 6),
-    # 2 units of jump 16 and field 24: the whole map is 40 wide with its
-    # padding, of which a unit that sees it all depends on the 32 pixels
-    ("flatten", "Flatten", "collapse", 0, 32, 32, 16.0, 32),
+    # a flattened unit is one unit of the map; 2 units of jump 16 and
+    # field 24: the whole map is 40 wide with its padding, of which a unit
+    # that sees it all depends on the 32 pixels
+    ("flatten", "Flatten", "flatten", 0, 24, 16, 8.0, 6),
     ("classifier.0", "Linear", "collapse", 2080, 32, 32, 16.0, 32),
     ("classifier.1", "ReLU", "pointwise", 0, 32, 32, 16.0, 32),
     ("classifier.2", "Dropout", "pointwise", 0, 32, 32, 16.0, 32),

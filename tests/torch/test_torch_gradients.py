@@ -592,3 +592,73 @@ def test_misaligned_branches_see_at_least_the_widest():
             ("conv", (3,), (1,), (1,), (1,), "zeros", 1))
     report, problems = check(1, spec)
     assert not problems
+
+
+# --------------------------------------------------------------------------
+# Flatten and the dense layer after it
+# --------------------------------------------------------------------------
+
+class FlattenHead(nn.Module):
+    """A padded body (5x5 map of 2 channels on a 20x20 input), the map
+    flattened ``how``, two Linear layers."""
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 2, 3, padding=1, bias=False), nn.AvgPool2d(2),
+            nn.Conv2d(2, 2, 3, stride=2, padding=1, bias=False))
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(50, 4, bias=False)
+        self.out = nn.Linear(4, 3, bias=False)
+
+    def forward(self, x):
+        x = self.body(x)
+        if self.how == "nn.Flatten":
+            x = self.flatten(x)
+        elif self.how == "torch.flatten":
+            x = torch.flatten(x, 1)
+        elif self.how == "view":
+            x = x.view(x.size(0), -1)
+        else:
+            x = x.reshape(x.shape[0], 50)
+        return self.out(torch.relu(self.fc(x)))
+
+
+def _span_of_gradient(output, x, axis):
+    (grad,) = torch.autograd.grad(output, x, retain_graph=True)
+    return torch.nonzero(grad[0, 0].abs().sum(dim=1 - axis) > 0).flatten()
+
+
+@pytest.mark.parametrize("how", ["nn.Flatten", "torch.flatten", "view",
+                                 "reshape"])
+def test_a_flattened_unit_sees_its_position_and_a_dense_unit_the_image(how):
+    net = FlattenHead(how).double()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(1.)
+    network, report = analysed(net, 2, 20)
+    rows = {r.name: r for r in report.rows}
+    (flat,) = [r for r in report.rows if r.op == "flatten"]
+    conv, fc = rows["body.2"], rows["fc"]
+    assert (flat.field, flat.jump, flat.start) == (
+        conv.field, conv.jump, conv.start) == ((8., 8.), (4., 4.), (1., 1.))
+    assert fc.op == "collapse" and not fc.flags and not flat.flags
+    x = torch.ones((1, 1, 20, 20), dtype=torch.float64, requires_grad=True)
+    outputs = node_outputs(net, x)
+    for unit in ((2, 2), (2, 3), (3, 2)):      # channel 1, clear of borders
+        value = outputs[flat.name][0, 25 + 5 * unit[0] + unit[1]]
+        same = outputs[conv.name][0, 1, unit[0], unit[1]]
+        for axis in (0, 1):
+            hit = _span_of_gradient(value, x, axis)
+            assert hit.tolist() == _span_of_gradient(same, x, axis).tolist()
+            centre = flat.start[axis] + unit[axis] * flat.jump[axis]
+            assert (int(hit[0]), int(hit[-1]) + 1) == (
+                centre - flat.field[axis] / 2, centre + flat.field[axis] / 2)
+    # a dense unit: every carried position, padding cut off by the image
+    for row in (fc, rows["relu"], rows["out"]):
+        assert row.field == row.field_min == (20., 20.)
+        assert row.start == (10., 10.) and row.coverage == (100., 100.)
+        for axis in (0, 1):
+            hit = _span_of_gradient(outputs[row.name][0, 0], x, axis)
+            assert (int(hit[0]), int(hit[-1]) + 1) == (0, 20)

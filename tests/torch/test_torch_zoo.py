@@ -14,7 +14,11 @@ and three quarters of the spatial rows) we take the unit at the centre of
 the map and its diagonal neighbour, and compare per axis the span of input
 pixels with a non-zero gradient with the report's field around its start
 ``start + unit * jump``, both clipped to the image: field, jump and start
-at once.  A row flagged ``global-context`` (a squeeze-and-excitation
+at once.  A flatten row is checked the same way at the unit that carries
+channel 0 of the map's centre unit (it sees what that unit sees), and the
+first dense row after it at two of its units (the union over the map,
+clipped to the image; AlexNet and VGG keep their classifier layers, 8
+units wide).  A row flagged ``global-context`` (a squeeze-and-excitation
 gate or image pooling upstream) must instead reach the whole image, as
 its ``context`` says.  Families that do not match today are strict xfails
 naming the reason, so this file lists exactly what remains.
@@ -47,10 +51,17 @@ from test_torch_gradients import Capture  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
-def headless(model):
-    """AlexNet and VGG without their 100M-parameter classifiers: nothing
-    spatial is lost, and the float64 copy stays small."""
-    model.classifier = nn.Identity()
+def narrow_head(model):
+    """AlexNet and VGG with their classifiers 8 units wide instead of 4096
+    (100M parameters): the same layers in the same order, the first Linear
+    reading the whole flattened map, and the float64 copy stays small."""
+    layers, width = [], None
+    for layer in model.classifier:
+        if isinstance(layer, nn.Linear):
+            layer = nn.Linear(width or layer.in_features, 8)
+            width = 8
+        layers.append(layer)
+    model.classifier = nn.Sequential(*layers)
     return model
 
 
@@ -93,7 +104,7 @@ def prepared(spec, options):
     norms that are identities."""
     model = zoo.build(spec, **options)
     if spec.split(":")[1] in ("alexnet", "vgg11"):
-        model = headless(model)
+        model = narrow_head(model)
     model = model.double().eval()
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
@@ -157,6 +168,28 @@ def checked_rows(report):
     return [spatial[i] for i in picks]
 
 
+def flatten_rows(report):
+    """The flatten row of a map and the first dense row after it."""
+    flat = [r for r in report.rows if r.op == "flatten" and
+            len(report.rows[r.inputs[0]].output_shape) == 4]
+    return flat[:1] + [r for r in report.rows[flat[0].index:]
+                       if r.op == "collapse"][:1] if flat else []
+
+
+def units(row, report, out, step):
+    """The unit to differentiate (an index into ``out``, None: all
+    channels) and its position on the map (a dense unit: the first)."""
+    if len(out.shape) == 4:
+        unit = [min(n // 2 + step, n - 1) for n in out.shape[2:]]
+        return (0, slice(None)) + tuple(unit), unit
+    if row.op == "flatten":
+        # channel 0 at the map's centre unit (and its diagonal neighbour)
+        lengths = report.rows[row.inputs[0]].output_shape[2:]
+        unit = [min(n // 2 + step, n - 1) for n in lengths]
+        return (0, unit[0] * lengths[1] + unit[1]), unit
+    return (0, step), [0, 0]
+
+
 def span(mask):
     hit = torch.nonzero(mask).flatten().tolist()
     return (hit[0], hit[-1]) if hit else None
@@ -175,21 +208,25 @@ def problems_of(family, spec, options, side):
     values = node_values(oracle(model), x)
     weights = torch.Generator().manual_seed(2)
     problems = []
-    for row in checked_rows(report):
+    if family in ("AlexNet", "VGG-11") and [
+            r.op for r in flatten_rows(report)] != ["flatten", "collapse"]:
+        problems.append("{}: no flatten and dense rows".format(family))
+    for row in checked_rows(report) + flatten_rows(report):
         out = values[row.name]
         assert tuple(out.shape) == row.output_shape, row.name
         c = torch.rand(out.shape[1], generator=weights,
                        dtype=torch.float64) + .5
+        if len(out.shape) == 2:
+            c = 1.
         # pixels no unit of the map reads (cut off by a stride) bound
         # every field as the image's border does
         (grad,) = torch.autograd.grad(out.sum(), x, retain_graph=True)
         used = grad[0].abs().sum(0) != 0
         bounds = [span(used.any(dim=1 - axis)) for axis in (0, 1)]
         for step in (0, 1):
-            unit = [min(n // 2 + step, n - 1) for n in out.shape[2:]]
+            index, unit = units(row, report, out, step)
             (grad,) = torch.autograd.grad(
-                (out[0, :, unit[0], unit[1]] * c).sum(), x,
-                retain_graph=True)
+                (out[index] * c).sum(), x, retain_graph=True)
             mask = grad[0].abs().sum(0) != 0
             for axis in (0, 1):
                 measured = span(mask.any(dim=1 - axis))
