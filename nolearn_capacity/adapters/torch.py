@@ -1116,6 +1116,8 @@ def _summary(value):
 
 
 def _first_tensor(value):
+    if type(value) is TensorInfo:
+        return value
     for v in _flat([value]):
         if isinstance(v, TensorInfo):
             return v
@@ -1173,12 +1175,32 @@ class _Tracer(torch.fx.Tracer):
         super().__init__()
         self._leaves = {}
 
-    def is_leaf_module(self, m, qualname):
-        cls = type(m)
+    def _ruled(self, cls):
         ruled = self._leaves.get(cls)
         if ruled is None:
             ruled = self._leaves[cls] = module_rule_of_class(cls) is not None
-        return ruled or super().is_leaf_module(m, qualname)
+        return ruled
+
+    def is_leaf_module(self, m, qualname):
+        return self._ruled(type(m)) or super().is_leaf_module(m, qualname)
+
+    def call_module(self, m, forward, args, kwargs):
+        if not self._ruled(type(m)):
+            return super().call_module(m, forward, args, kwargs)
+        # fx's own steps for a leaf (scope, module stack, call count),
+        # without its copy of the scope object and context manager
+        path, cls, scope = self.path_of_module(m), type(m), self.scope
+        before = scope.module_path, scope.module_type
+        scope.module_path, scope.module_type = path, cls
+        calls = self.num_calls.get(path, 0)
+        self.module_stack["{}@{}".format(path, calls) if calls else path] = \
+            (path, cls)
+        self.num_calls[path] = calls + 1
+        try:
+            return self.create_proxy("call_module", path, args, kwargs)
+        finally:
+            self.module_stack.popitem(last=True)
+            scope.module_path, scope.module_type = before
 
     def proxy(self, node):
         return _Proxy(node, self)
@@ -1193,6 +1215,8 @@ class _Tracer(torch.fx.Tracer):
             return tuple([self.create_arg(v) for v in a])
         if kind is list:
             return [self.create_arg(v) for v in a]
+        if kind is dict and all(type(k) is str for k in a):
+            return {k: self.create_arg(v) for k, v in a.items()}
         return super().create_arg(a)
 
     def create_node(self, kind, target, args, kwargs, name=None,
@@ -1225,14 +1249,17 @@ MAX_REAL_BYTES = 10 ** 9
 def _meta_twin(tensor):
     """A tensor of the same class, shape and dtype with no storage."""
     twin = torch.empty_like(tensor, device="meta")
-    if isinstance(tensor, nn.Parameter):
+    # (isinstance on Parameter runs Python code: its metaclass's)
+    if type(tensor) is nn.Parameter or isinstance(tensor, nn.Parameter):
         twin = nn.Parameter(twin, requires_grad=tensor.requires_grad)
     return twin
 
 
 #: Containers a module keeps in its ``__dict__`` (hook tables, caches):
 #: the structure copy gets its own, so nothing it runs reaches the caller's.
-_CONTAINERS = (dict, OrderedDict, list, set)
+_CONTAINERS = frozenset((dict, OrderedDict, list, set))
+#: What the structure copy replaces rather than copies.
+_TENSORS_AND_CHILDREN = frozenset(("_parameters", "_buffers", "_modules"))
 
 
 def _structure_copy(module, memo):
@@ -1246,16 +1273,21 @@ def _structure_copy(module, memo):
         return twin
     twin = object.__new__(type(module))
     memo[id(module)] = twin
-    state = {key: value.copy() if type(value) in _CONTAINERS else value
-             for key, value in module.__dict__.items()}
-    for value in state.values():
-        if type(value) in (dict, OrderedDict):
-            # hooks that are methods of a module act on its copy
-            for key, item in value.items():
-                if isinstance(item, types.MethodType) and isinstance(
-                        item.__self__, nn.Module):
-                    value[key] = types.MethodType(
-                        item.__func__, _structure_copy(item.__self__, memo))
+    state = {}
+    for key, value in module.__dict__.items():
+        kind = type(value)
+        if kind in _CONTAINERS:
+            value = value.copy()
+            if value and kind in (dict, OrderedDict) and \
+                    key not in _TENSORS_AND_CHILDREN:
+                # hooks that are methods of a module act on its copy
+                for name, item in value.items():
+                    if type(item) is types.MethodType and isinstance(
+                            item.__self__, nn.Module):
+                        value[name] = types.MethodType(
+                            item.__func__,
+                            _structure_copy(item.__self__, memo))
+        state[key] = value
     state["_parameters"] = {k: None if v is None else memo[id(v)]
                             for k, v in module._parameters.items()}
     state["_buffers"] = {k: None if v is None else memo[id(v)]
@@ -1264,6 +1296,22 @@ def _structure_copy(module, memo):
                          for k, v in module._modules.items()}
     twin.__dict__.update(state)
     return twin
+
+
+def _eval(module, root=True):
+    """``module.eval()``: the flag is written directly where ``eval`` and
+    ``train`` are torch's own (``Module.__setattr__`` costs a Python call
+    per module), else they run."""
+    cls = type(module)
+    if root and cls.eval is not nn.Module.eval:
+        return module.eval()
+    if cls.train is not nn.Module.train or \
+            cls.__setattr__ is not nn.Module.__setattr__:
+        return module.train(False)
+    module.__dict__["training"] = False
+    for child in module.children():
+        _eval(child, False)
+    return module
 
 
 def _working_copy(module, meta):
@@ -1302,7 +1350,7 @@ def _working_copy(module, meta):
             "runs on a copy so that the module is never changed".format(
                 printable(type(module).__name__), type(error).__name__,
                 shown(str(error)))) from error
-    work = work.eval()
+    work = _eval(work)
     if module_rule(work) is not None:
         # a lone conv, pool, ...: one record, not the functions inside it
         work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
@@ -1648,16 +1696,15 @@ def _fx_records(work, graph, shapes, meta):
             continue
         if node.op in ("get_attr", "output") or out is None:
             continue
-        parents = [position[p] for p in node.all_input_nodes
-                   if p in position]
-        if not parents:       # a constant built inside forward
+        sources = [p for p in node.all_input_nodes if p in position]
+        if not sources:       # a constant built inside forward
             continue
+        parents = [position[p] for p in sources]
         call_args = torch.fx.node.map_arg(node.args, recorder.seen.get)
         call_kwargs = torch.fx.node.map_arg(node.kwargs, recorder.seen.get)
-        # the first tensor that is a record's output, so that `param * x`
-        # is judged by x
-        source = next(a for a in _flat([node.args, node.kwargs]) if
-                      isinstance(a, torch.fx.Node) and a in position)
+        # the first tensor that is a record's output (inputs come in the
+        # order of the arguments), so that `param * x` is judged by x
+        source = sources[0]
         first = _first_tensor(recorder.seen.get(source))
         name, path = node_name(node, work, taken)
         if node.op == "call_module":
