@@ -1,8 +1,10 @@
 """Benchmark: exact analysis of real torch models vs torchinfo and
 torchscan, per model, in one run.
 
-    python bench/bench_torch.py
+    python bench/bench_torch.py [MODEL ...]
 
+(models by their family name in ``tests/torch/zoo.py``, e.g.
+``ShuffleNetV2``; all of them by default).
 Needs torch==2.13.0, torchvision, timm, torchinfo 1.8 and torchscan 0.2
 (the ``zoo`` tox env).  Models come from ``tests/torch/zoo.py``, random
 weights.  Timed, best of ``REPEATS`` after one warm-up call each:
@@ -61,7 +63,10 @@ def torchscan_summary(model, shape):
         torchscan.summary(model, shape[1:], receptive_field=True)
 
 
-def main():
+def main(families=()):
+    unknown = set(families) - {family for family, _, _ in zoo.ZOO}
+    if unknown:
+        sys.exit("unknown models: {}".format(", ".join(sorted(unknown))))
     torch.set_num_threads(1)
     print("python {}, torch {}, torchinfo {}, torchscan {}, {} threads"
           .format(platform.python_version(), torch.__version__,
@@ -72,6 +77,8 @@ def main():
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for family, spec, shape in zoo.ZOO:
+        if families and family not in families:
+            continue
         model = zoo.build(spec)
         times = [best(lambda: ours(model, shape)),
                  best(lambda: torchinfo_summary(model, shape))]
@@ -88,4 +95,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

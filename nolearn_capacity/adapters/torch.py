@@ -27,6 +27,7 @@ import bisect
 import copy
 import dis
 import inspect
+import itertools
 import math
 import operator
 import threading
@@ -905,6 +906,17 @@ def _trainable(params):
     return {id(p): p.numel() for p in params if p.requires_grad}
 
 
+def _parameters(module):
+    """``list(module.parameters())``, without the generators torch stacks
+    for each level of the module tree when the module has no children (as
+    almost every called module)."""
+    if module._modules or type(module).parameters is not \
+            nn.Module.parameters:
+        return list(module.parameters())
+    return list({id(p): p for p in module._parameters.values()
+                 if p is not None}.values())
+
+
 def function_name(target):
     if isinstance(target, str):
         return target
@@ -1016,7 +1028,7 @@ def _costs(call, fields, n_params):
     layer; bytes in the parameters' and the output's own dtypes."""
     itemsize = (call.out_dtype or torch.get_default_dtype()).itemsize
     if isinstance(call.target, nn.Module):
-        params = list(call.target.parameters())
+        params = _parameters(call.target)
         weights = sum(p.numel() for p in params)
         param_bytes = sum(p.numel() * p.element_size() for p in params
                           if p.requires_grad)
@@ -1081,7 +1093,7 @@ def _shapes(input_shape):
 
 
 def _dtype(module):
-    for p in list(module.parameters()) + list(module.buffers()):
+    for p in itertools.chain(module.parameters(), module.buffers()):
         if p.is_floating_point():
             return p.dtype
     return torch.get_default_dtype()
@@ -1100,6 +1112,8 @@ def _summary(value):
 
 
 def _first_tensor(value):
+    if type(value) is TensorInfo:
+        return value
     for v in _flat([value]):
         if isinstance(v, TensorInfo):
             return v
@@ -1137,16 +1151,84 @@ class _Proxy(torch.fx.Proxy):
         return self.tracer.iter(self)
 
 
+#: Arguments fx keeps as they are (torch.Tensor is not one: fx turns it
+#: into an attribute).
+_PLAIN_ARGUMENTS = frozenset((int, float, bool, str, type(None), torch.dtype,
+                              torch.device, torch.memory_format,
+                              torch.layout))
+
+
 class _Tracer(torch.fx.Tracer):
     """fx's tracer, with every module we have a rule for kept whole (so a
-    user's subclass of ``nn.Conv2d`` stays one conv record)."""
+    user's subclass of ``nn.Conv2d`` stays one conv record).
+
+    Three costs of fx's own per node are cut (a third of tracing a mobile
+    net): the generic handling of plain arguments, the copy of the module
+    stack (``copy.copy`` of an OrderedDict), and the scan of the arguments
+    for symbolic sizes, which tracing a module never produces."""
+
+    def __init__(self):
+        super().__init__()
+        self._leaves = {}
+
+    def _ruled(self, cls):
+        ruled = self._leaves.get(cls)
+        if ruled is None:
+            ruled = self._leaves[cls] = module_rule_of_class(cls) is not None
+        return ruled
 
     def is_leaf_module(self, m, qualname):
-        return module_rule(m) is not None or super().is_leaf_module(
-            m, qualname)
+        return self._ruled(type(m)) or super().is_leaf_module(m, qualname)
+
+    def call_module(self, m, forward, args, kwargs):
+        if not self._ruled(type(m)):
+            return super().call_module(m, forward, args, kwargs)
+        # fx's own steps for a leaf (scope, module stack, call count),
+        # without its copy of the scope object and context manager
+        path, cls, scope = self.path_of_module(m), type(m), self.scope
+        before = scope.module_path, scope.module_type
+        scope.module_path, scope.module_type = path, cls
+        calls = self.num_calls.get(path, 0)
+        self.module_stack["{}@{}".format(path, calls) if calls else path] = \
+            (path, cls)
+        self.num_calls[path] = calls + 1
+        try:
+            return self.create_proxy("call_module", path, args, kwargs)
+        finally:
+            self.module_stack.popitem(last=True)
+            scope.module_path, scope.module_type = before
 
     def proxy(self, node):
         return _Proxy(node, self)
+
+    def create_arg(self, a):
+        kind = type(a)
+        if kind is _Proxy:
+            return a.node
+        if kind in _PLAIN_ARGUMENTS:
+            return a
+        if kind is tuple:
+            return tuple([self.create_arg(v) for v in a])
+        if kind is list:
+            return [self.create_arg(v) for v in a]
+        if kind is dict and all(type(k) is str for k in a):
+            return {k: self.create_arg(v) for k, v in a.items()}
+        return super().create_arg(a)
+
+    def create_node(self, kind, target, args, kwargs, name=None,
+                    type_expr=None):
+        stack, self.module_stack = self.module_stack, OrderedDict()
+        try:
+            node = super().create_node(kind, target, (), {}, name, type_expr)
+        finally:
+            self.module_stack = stack
+        if stack and "nn_module_stack" not in node.meta:
+            node.meta["nn_module_stack"] = OrderedDict(stack)
+        if args or kwargs:
+            # what the `args` setter runs, without re-filing the node in the
+            # graph's (op, target) lookup table, which args do not change
+            node._update_args_kwargs(args, kwargs)
+        return node
 
 
 #: torch.fx patches ``nn.Module.__call__`` and friends while it traces, and
@@ -1163,14 +1245,17 @@ MAX_REAL_BYTES = 10 ** 9
 def _meta_twin(tensor):
     """A tensor of the same class, shape and dtype with no storage."""
     twin = torch.empty_like(tensor, device="meta")
-    if isinstance(tensor, nn.Parameter):
+    # (isinstance on Parameter runs Python code: its metaclass's)
+    if type(tensor) is nn.Parameter or isinstance(tensor, nn.Parameter):
         twin = nn.Parameter(twin, requires_grad=tensor.requires_grad)
     return twin
 
 
 #: Containers a module keeps in its ``__dict__`` (hook tables, caches):
 #: the structure copy gets its own, so nothing it runs reaches the caller's.
-_CONTAINERS = (dict, OrderedDict, list, set)
+_CONTAINERS = frozenset((dict, OrderedDict, list, set))
+#: What the structure copy replaces rather than copies.
+_TENSORS_AND_CHILDREN = frozenset(("_parameters", "_buffers", "_modules"))
 
 
 def _structure_copy(module, memo):
@@ -1184,16 +1269,21 @@ def _structure_copy(module, memo):
         return twin
     twin = object.__new__(type(module))
     memo[id(module)] = twin
-    state = {key: value.copy() if type(value) in _CONTAINERS else value
-             for key, value in module.__dict__.items()}
-    for value in state.values():
-        if type(value) in (dict, OrderedDict):
-            # hooks that are methods of a module act on its copy
-            for key, item in value.items():
-                if isinstance(item, types.MethodType) and isinstance(
-                        item.__self__, nn.Module):
-                    value[key] = types.MethodType(
-                        item.__func__, _structure_copy(item.__self__, memo))
+    state = {}
+    for key, value in module.__dict__.items():
+        kind = type(value)
+        if kind in _CONTAINERS:
+            value = value.copy()
+            if value and kind in (dict, OrderedDict) and \
+                    key not in _TENSORS_AND_CHILDREN:
+                # hooks that are methods of a module act on its copy
+                for name, item in value.items():
+                    if type(item) is types.MethodType and isinstance(
+                            item.__self__, nn.Module):
+                        value[name] = types.MethodType(
+                            item.__func__,
+                            _structure_copy(item.__self__, memo))
+        state[key] = value
     state["_parameters"] = {k: None if v is None else memo[id(v)]
                             for k, v in module._parameters.items()}
     state["_buffers"] = {k: None if v is None else memo[id(v)]
@@ -1202,6 +1292,22 @@ def _structure_copy(module, memo):
                          for k, v in module._modules.items()}
     twin.__dict__.update(state)
     return twin
+
+
+def _eval(module, root=True):
+    """``module.eval()``: the flag is written directly where ``eval`` and
+    ``train`` are torch's own (``Module.__setattr__`` costs a Python call
+    per module), else they run."""
+    cls = type(module)
+    if root and cls.eval is not nn.Module.eval:
+        return module.eval()
+    if cls.train is not nn.Module.train or \
+            cls.__setattr__ is not nn.Module.__setattr__:
+        return module.train(False)
+    module.__dict__["training"] = False
+    for child in module.children():
+        _eval(child, False)
+    return module
 
 
 def _working_copy(module, meta):
@@ -1240,7 +1346,7 @@ def _working_copy(module, meta):
             "runs on a copy so that the module is never changed".format(
                 printable(type(module).__name__), type(error).__name__,
                 shown(str(error)))) from error
-    work = work.eval()
+    work = _eval(work)
     if module_rule(work) is not None:
         # a lone conv, pool, ...: one record, not the functions inside it
         work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
@@ -1296,6 +1402,177 @@ class _PadWatch(torch.overrides.TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+# --- output shapes without meta kernels -----------------------------------
+#
+# Several meta kernels (convolution, adaptive pooling, broadcasting
+# arithmetic, cat, linear) are Python code that costs 0.1-0.6 ms a call,
+# most of the analysis of a mobile net.  For the plain calls below the
+# output is an empty meta tensor of the shape torch computes; anything
+# unusual (hooks, other devices or dtypes, padding modes, shapes torch
+# would reject) returns None and the op runs, raising what it raises.
+
+def _plain_meta(tensor):
+    return type(tensor) is torch.Tensor and tensor.is_meta
+
+
+def _plain_weight(tensor, dtype):
+    return type(tensor) in (torch.Tensor, nn.Parameter) and \
+        tensor.is_meta and tensor.dtype == dtype
+
+
+def _contiguous(tensor):
+    """Contiguous, and not also channels-last (as an ``N x C x 1 x 1`` map
+    is), so that torch's output is contiguous too."""
+    if not tensor.is_contiguous():
+        return False
+    rank = tensor.dim()
+    return not (rank == 4 and tensor.is_contiguous(
+        memory_format=torch.channels_last)) and not (
+        rank == 5 and tensor.is_contiguous(
+            memory_format=torch.channels_last_3d))
+
+
+def _empty(shape, dtype):
+    if min(shape, default=1) < 1:
+        return None
+    return torch.empty(shape, dtype=dtype, device="meta")
+
+
+def _hookless(module):
+    m = nn.modules.module
+    return not (module._forward_hooks or module._forward_pre_hooks or
+                module._backward_hooks or module._backward_pre_hooks or
+                m._global_forward_hooks or m._global_forward_pre_hooks or
+                m._global_backward_hooks or m._global_backward_pre_hooks)
+
+
+def _conv_value(module, x):
+    w, b = module.weight, module.bias
+    rank = w.dim()
+    if not (_plain_meta(x) and x.dim() == rank and _plain_weight(w, x.dtype)
+            and module.padding_mode == "zeros" and
+            x.shape[1] == w.shape[1] * module.groups and
+            w.shape[0] % module.groups == 0 and
+            (b is None or (_plain_weight(b, x.dtype) and
+                           tuple(b.shape) == (w.shape[0],)))):
+        return None
+    shape = [x.shape[0], w.shape[0]]
+    padding = module.padding
+    for axis in range(rank - 2):
+        n, k = x.shape[axis + 2], w.shape[axis + 2]
+        if padding == "same":
+            shape.append(n)
+            continue
+        p = 0 if padding == "valid" else padding[axis]
+        d, s = module.dilation[axis], module.stride[axis]
+        shape.append((n + 2 * p - d * (k - 1) - 1) // s + 1)
+    return _empty(shape, x.dtype)
+
+
+def _adaptive_value(module, x):
+    size = module.output_size
+    n_axes = int(type(module).__name__[-2])
+    size = (size,) * n_axes if isinstance(size, int) else tuple(size)
+    if not (_plain_meta(x) and x.dim() == n_axes + 2 and _contiguous(x) and
+            x.is_floating_point() and len(size) == n_axes):
+        return None
+    return _empty(tuple(x.shape[:2]) + tuple(
+        n if o is None else o for n, o in zip(x.shape[2:], size)), x.dtype)
+
+
+def _linear_value(module, x):
+    w, b = module.weight, module.bias
+    if not (_plain_meta(x) and x.dim() >= 1 and _contiguous(x) and
+            _plain_weight(w, x.dtype) and w.dim() == 2 and
+            x.shape[-1] == w.shape[1] and
+            (b is None or (_plain_weight(b, x.dtype) and
+                           tuple(b.shape) == (w.shape[0],)))):
+        return None
+    return _empty(tuple(x.shape[:-1]) + (w.shape[0],), x.dtype)
+
+
+#: Module classes (exactly these: a subclass may have its own ``forward``)
+#: whose output shape :class:`_Recorder` computes.
+_MODULE_VALUES = {
+    nn.Conv1d: _conv_value, nn.Conv2d: _conv_value, nn.Conv3d: _conv_value,
+    nn.AdaptiveAvgPool1d: _adaptive_value,
+    nn.AdaptiveAvgPool2d: _adaptive_value,
+    nn.AdaptiveAvgPool3d: _adaptive_value, nn.Linear: _linear_value}
+
+
+def _arithmetic_value(args, kwargs):
+    """``a + b``, ``a * b`` ... of meta tensors of one floating dtype (or
+    one with a Python number): the broadcast shape, when an operand has it."""
+    if kwargs or len(args) != 2:
+        return None
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    if not all(_plain_weight(t, t.dtype) and t.is_contiguous() and
+               t.is_floating_point() for t in tensors) or \
+            len({t.dtype for t in tensors}) != 1 or not all(
+                type(a) in (int, float) for a in args
+                if not isinstance(a, torch.Tensor)):
+        return None
+    try:
+        shape = torch.broadcast_shapes(*[t.shape for t in tensors])
+    except RuntimeError:
+        return None
+    if not any(t.shape == shape and _contiguous(t) for t in tensors):
+        return None
+    return _empty(tuple(shape), tensors[0].dtype)
+
+
+def _cat_value(args, kwargs):
+    tensors = args[0] if args else kwargs.get("tensors")
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    if len(args) > 2 or set(kwargs) - {"tensors", "dim"} or \
+            not isinstance(tensors, (list, tuple)) or not tensors or \
+            type(dim) is not int:
+        return None
+    first = tensors[0]
+    if not all(_plain_meta(t) and _contiguous(t) for t in tensors):
+        return None
+    rank = first.dim()
+    if rank == 0 or not -rank <= dim < rank or any(
+            t.dim() != rank or t.dtype != first.dtype for t in tensors):
+        return None
+    dim %= rank
+    rest = [tuple(t.shape[:dim]) + tuple(t.shape[dim + 1:]) for t in tensors]
+    if len(set(rest)) != 1:
+        return None
+    shape = list(first.shape)
+    shape[dim] = sum(t.shape[dim] for t in tensors)
+    return _empty(shape, first.dtype)
+
+
+def _mean_value(args, kwargs):
+    """``x.mean(dims, keepdim)`` of a floating meta tensor."""
+    if len(args) < 2 or len(args) > 3 or set(kwargs) - {"keepdim"}:
+        return None
+    x, dims = args[0], args[1]
+    keep = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
+    dims = (dims,) if type(dims) is int else dims
+    if not (_plain_meta(x) and _contiguous(x) and x.is_floating_point() and
+            type(keep) is bool and isinstance(dims, (list, tuple)) and dims and
+            all(type(d) is int and -x.dim() <= d < x.dim() for d in dims)):
+        return None
+    if len({d % x.dim() for d in dims}) != len(dims):
+        return None
+    dims = {d % x.dim() for d in dims}
+    return _empty([1 if d in dims else n for d, n in enumerate(x.shape)
+                   if keep or d not in dims], x.dtype)
+
+
+#: Functions and methods whose output shape :class:`_Recorder` computes.
+_FUNCTION_VALUES = dict.fromkeys(
+    _named("operator.add", "operator.mul", "operator.sub", "operator.truediv",
+           "torch.add", "torch.mul", "torch.sub", "torch.div") +
+    ["add", "mul", "sub", "div"], _arithmetic_value)
+_FUNCTION_VALUES.update(dict.fromkeys(
+    _named("torch.cat", "torch.concat", "torch.concatenate"), _cat_value))
+_FUNCTION_VALUES.update(dict.fromkeys(
+    _named("torch.mean") + ["mean"], _mean_value))
+
+
 class _Recorder(torch.fx.Interpreter):
     """Runs the traced graph once; keeps each node's output shape.
 
@@ -1305,19 +1582,29 @@ class _Recorder(torch.fx.Interpreter):
     would cost more than the rest of the analysis."""
 
     def __init__(self, module, graph, meta=False):
-        super().__init__(module, graph=graph)
+        # on the meta device values cost no memory: keep them all rather
+        # than work out when each can go
+        super().__init__(module, graph=graph, garbage_collect_values=not meta)
         self.seen = {}
         self.meta = meta
         self.pads = {}
 
     def call_module(self, target, args, kwargs):
-        module = self.fetch_attr(target)
+        module = self.submodules.get(target)
+        if module is None:
+            module = self.fetch_attr(target)
         # lazy modules must run: that creates their parameters
         if self.meta and len(args) == 1 and not kwargs and isinstance(
                 args[0], torch.Tensor) and isinstance(
                 module, SHAPE_KEEPING_MODULES) and not isinstance(
                 module, nn.modules.lazy.LazyModuleMixin):
             return args[0]
+        shape_of = _MODULE_VALUES.get(type(module)) if self.meta else None
+        if shape_of is not None and len(args) == 1 and not kwargs and \
+                _hookless(module):
+            value = shape_of(module, args[0])
+            if value is not None:
+                return value
         if own_forward(module):
             # a subclass of a ruled class (timm's Conv2dSame) may pad in
             # its forward: note the pads it applies, for its record
@@ -1334,10 +1621,30 @@ class _Recorder(torch.fx.Interpreter):
                     isinstance(a, torch.Tensor) for a in
                     _flat(list(args[1:]) + list(kwargs.values()))):
             return args[0]
-        return super().call_function(target, args, kwargs)
+        value = self._computed(target, args, kwargs)
+        return super().call_function(target, args, kwargs) if value is None \
+            else value
+
+    def call_method(self, target, args, kwargs):
+        value = self._computed(target, args, kwargs)
+        return super().call_method(target, args, kwargs) if value is None \
+            else value
+
+    def _computed(self, target, args, kwargs):
+        """The output of a call whose shape we know, else None."""
+        if not self.meta:
+            return None
+        try:
+            shape_of = _FUNCTION_VALUES.get(target)
+        except TypeError:       # an unhashable target
+            return None
+        return shape_of(args, kwargs) if shape_of is not None else None
 
     def run_node(self, n):
-        value = super().run_node(n)
+        # fx's run_node also makes the node's meta current, which only a
+        # trace made while running (none here) would read
+        args, kwargs = self.fetch_args_kwargs_from_env(n)
+        value = getattr(self, n.op)(n.target, args, kwargs)
         self.seen[n] = _summary(value)
         return value
 
@@ -1370,8 +1677,8 @@ def _fx_records(work, graph, shapes, meta):
     recorder = _Recorder(work, graph, meta)
     with torch.no_grad():
         _run(recorder.run, args, shapes)
-    modules = dict(work.named_modules())
-    params = dict(work.named_parameters(remove_duplicate=False))
+    modules = recorder.submodules
+    params = None
     records, position, taken, layouts = [], {}, {}, {}
     for node in graph.nodes:
         value = recorder.seen.get(node)
@@ -1385,25 +1692,27 @@ def _fx_records(work, graph, shapes, meta):
             continue
         if node.op in ("get_attr", "output") or out is None:
             continue
-        parents = [position[p] for p in node.all_input_nodes
-                   if p in position]
-        if not parents:       # a constant built inside forward
+        sources = [p for p in node.all_input_nodes if p in position]
+        if not sources:       # a constant built inside forward
             continue
+        parents = [position[p] for p in sources]
         call_args = torch.fx.node.map_arg(node.args, recorder.seen.get)
         call_kwargs = torch.fx.node.map_arg(node.kwargs, recorder.seen.get)
-        # the first tensor that is a record's output, so that `param * x`
-        # is judged by x
-        source = next(a for a in _flat([node.args, node.kwargs]) if
-                      isinstance(a, torch.fx.Node) and a in position)
+        # the first tensor that is a record's output (inputs come in the
+        # order of the arguments), so that `param * x` is judged by x
+        source = sources[0]
         first = _first_tensor(recorder.seen.get(source))
         name, path = node_name(node, work, taken)
         if node.op == "call_module":
             target = modules[node.target]
-            owned = _trainable(target.parameters())
+            owned = _trainable(_parameters(target))
         else:
             target = node.target
-            owned = _trainable(params[p.target] for p in node.all_input_nodes
-                               if p.op == "get_attr" and p.target in params)
+            attributes = [p.target for p in node.all_input_nodes
+                          if p.op == "get_attr"]
+            if attributes and params is None:
+                params = dict(work.named_parameters(remove_duplicate=False))
+            owned = _trainable(params[a] for a in attributes if a in params)
         call = Call(target, tuple(call_args), dict(call_kwargs),
                     first.shape if first is not None else (), out.shape,
                     layouts.get(source), out_dtype=out.dtype)
