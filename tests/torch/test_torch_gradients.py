@@ -34,6 +34,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis_profiles import examples  # noqa: E402
 
+from gradient_truth import Capture  # noqa: E402
+
 import nolearn_capacity  # noqa: E402
 from nolearn_capacity import core  # noqa: E402
 from nolearn_capacity.adapters import torch as adapter  # noqa: E402
@@ -267,17 +269,6 @@ def input_size(net, ndim):
                                  for f, j, p, m in zip(row.field, row.jump,
                                                        period, margin)])
     return need
-
-
-class Capture(torch.fx.Interpreter):
-    def __init__(self, module):
-        super().__init__(module, garbage_collect_values=False)
-        self.values = {}
-
-    def run_node(self, n):
-        value = super().run_node(n)
-        self.values[n] = value
-        return value
 
 
 def node_outputs(net, x):

@@ -21,11 +21,11 @@ clipped to the image; AlexNet and VGG keep their classifier layers, 8
 units wide).  A row flagged ``global-context`` (a squeeze-and-excitation
 gate or image pooling upstream) must instead reach the whole image, as
 its ``context`` says.  Families that do not match today are strict xfails
-naming the reason, so this file lists exactly what remains.
+naming the reason, so this file lists exactly what remains.  The oracle
+lives in ``gradient_truth.py``, shared with ``bench/heldout.py``.
 
 Runs in the ``zoo`` tox env (torchvision and timm next to torch 2.13.0).
 """
-import copy
 import warnings
 
 import pytest
@@ -39,14 +39,10 @@ except ImportError as error:
     pytest.skip("the zoo needs torchvision and timm ({})".format(error),
                 allow_module_level=True)
 
-import torch.fx  # noqa: E402
 import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
+import gradient_truth as truth  # noqa: E402
 import nolearn_capacity  # noqa: E402
-from nolearn_capacity.adapters import torch as adapter  # noqa: E402
-
-from test_torch_gradients import Capture  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -63,7 +59,6 @@ def narrow_head(model):
         layers.append(layer)
     model.classifier = nn.Sequential(*layers)
     return model
-
 
 
 #: (family, builder, options, input side, xfail reason or None).
@@ -88,16 +83,6 @@ ZOO_CASES = [
     ("tf_efficientnet_b0", "timm:tf_efficientnet_b0", {}, 96, None),
 ]
 
-SCALE = 1e-4
-MAX_POOLS = {getattr(F, n) for n in ("max_pool1d", "max_pool2d",
-                                     "max_pool3d")}
-
-
-def _avg_pool(x, kernel_size, stride=None, padding=0, dilation=1,
-              ceil_mode=False, return_indices=False):
-    assert dilation in (1, (1, 1)) and not return_indices
-    return F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, True)
-
 
 def prepared(spec, options):
     """The model in float64 with positive weights ~ 1 / fan_in and batch
@@ -105,94 +90,7 @@ def prepared(spec, options):
     model = zoo.build(spec, **options)
     if spec.split(":")[1] in ("alexnet", "vgg11"):
         model = narrow_head(model)
-    model = model.double().eval()
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            fan_in = p[0].numel() if p.dim() > 1 else 1
-            p.copy_((torch.rand(p.shape, generator=generator,
-                                dtype=p.dtype) + .5) / fan_in)
-            if name.endswith("bias"):
-                p.zero_()
-        for name, b in model.named_buffers():
-            if name.endswith("running_mean"):
-                b.zero_()
-            elif name.endswith("running_var"):
-                b.fill_(1.)
-    return model
-
-
-def oracle(model):
-    """A copy traced as the adapter traces it (so nodes carry the names of
-    the report's rows), max-pooling replaced by average-pooling."""
-    model = copy.deepcopy(model)
-    graph = adapter._Tracer().trace(model)
-    for node in graph.nodes:
-        if node.op == "call_module":
-            module = model.get_submodule(node.target)
-            if isinstance(module, nn.MaxPool2d):
-                parent, _, leaf = node.target.rpartition(".")
-                owner = model.get_submodule(parent) if parent else model
-                setattr(owner, leaf, nn.AvgPool2d(
-                    module.kernel_size, module.stride, module.padding,
-                    module.ceil_mode, count_include_pad=True))
-        elif node.op == "call_function" and node.target in MAX_POOLS:
-            node.target = _avg_pool
-    return torch.fx.GraphModule(model, graph)
-
-
-def node_values(graph_module, x):
-    capture = Capture(graph_module)
-    capture.run(x)
-    taken, named = {}, {}
-    for node, value in capture.values.items():
-        if node.op == "placeholder":
-            named[str(node.target)] = value
-        elif node.op.startswith("call") and isinstance(value, torch.Tensor):
-            named[adapter.node_name(node, graph_module, taken)[0]] = value
-    return named
-
-
-def checked_rows(report):
-    """Windows (conv, pool) at a quarter, half and three quarters, and the
-    last map.  Inputs are square, so a channels-first map is one whose last
-    two lengths agree (a channels-last one ends with its channels)."""
-    maps = [r for r in report.rows if r.index > 0 and
-            len(r.output_shape) == 4 and r.output_shape[2] ==
-            r.output_shape[3] > 1 and r.output_shape[1] != r.output_shape[2]]
-    spatial = [r for r in maps if r.kernel]
-    if maps[-1].index > spatial[-1].index:
-        spatial.append(maps[-1])
-    picks = sorted({len(spatial) * q // 4 for q in (1, 2, 3)} |
-                   {len(spatial) - 1})
-    return [spatial[i] for i in picks]
-
-
-def flatten_rows(report):
-    """The flatten row of a map and the first dense row after it."""
-    flat = [r for r in report.rows if r.op == "flatten" and
-            len(report.rows[r.inputs[0]].output_shape) == 4]
-    return flat[:1] + [r for r in report.rows[flat[0].index:]
-                       if r.op == "collapse"][:1] if flat else []
-
-
-def units(row, report, out, step):
-    """The unit to differentiate (an index into ``out``, None: all
-    channels) and its position on the map (a dense unit: the first)."""
-    if len(out.shape) == 4:
-        unit = [min(n // 2 + step, n - 1) for n in out.shape[2:]]
-        return (0, slice(None)) + tuple(unit), unit
-    if row.op == "flatten":
-        # channel 0 at the map's centre unit (and its diagonal neighbour)
-        lengths = report.rows[row.inputs[0]].output_shape[2:]
-        unit = [min(n // 2 + step, n - 1) for n in lengths]
-        return (0, unit[0] * lengths[1] + unit[1]), unit
-    return (0, step), [0, 0]
-
-
-def span(mask):
-    hit = torch.nonzero(mask).flatten().tolist()
-    return (hit[0], hit[-1]) if hit else None
+    return truth.positive(model)
 
 
 def problems_of(family, spec, options, side):
@@ -202,64 +100,33 @@ def problems_of(family, spec, options, side):
         warnings.simplefilter("ignore")
         report = nolearn_capacity.analyze(model, input_shape=shape,
                                           mode="exact")
-    # small, so that residual sums stay below ReLU6's and hard gates' bends
-    x = ((torch.rand(shape, generator=torch.Generator().manual_seed(1),
-                     dtype=torch.float64) + .5) * SCALE).requires_grad_()
-    values = node_values(oracle(model), x)
-    weights = torch.Generator().manual_seed(2)
     problems = []
-    if family in ("AlexNet", "VGG-11") and [
-            r.op for r in flatten_rows(report)] != ["flatten", "collapse"]:
+    heads = truth.flatten_rows(report)
+    if family in ("AlexNet", "VGG-11") and [r.op for r in heads] != [
+            "flatten", "collapse"]:
         problems.append("{}: no flatten and dense rows".format(family))
-    for row in checked_rows(report) + flatten_rows(report):
-        out = values[row.name]
-        assert tuple(out.shape) == row.output_shape, row.name
-        c = torch.rand(out.shape[1], generator=weights,
-                       dtype=torch.float64) + .5
-        if len(out.shape) == 2:
-            c = 1.
-        # pixels no unit of the map reads (cut off by a stride) bound
-        # every field as the image's border does
-        (grad,) = torch.autograd.grad(out.sum(), x, retain_graph=True)
-        used = grad[0].abs().sum(0) != 0
-        bounds = [span(used.any(dim=1 - axis)) for axis in (0, 1)]
-        for step in (0, 1):
-            index, unit = units(row, report, out, step)
-            (grad,) = torch.autograd.grad(
-                (out[index] * c).sum(), x, retain_graph=True)
-            mask = grad[0].abs().sum(0) != 0
-            for axis in (0, 1):
-                measured = span(mask.any(dim=1 - axis))
-                where = "{}: row {} ({}) unit {} axis {}".format(
-                    family, row.name, row.class_name, unit, axis)
-                if not row.field or row.start[axis] is None:
-                    problems.append("{}: no field".format(where))
-                    continue
-                centre = row.start[axis] + unit[axis] * row.jump[axis]
-                half = row.field[axis] / 2.
-                expected = (max(bounds[axis][0], int(round(centre - half))),
-                            min(bounds[axis][1],
-                                int(round(centre + half)) - 1))
-                if row.global_context:
-                    # every net here pads, so a pooled input saw the whole
-                    # image, and so does every unit it gates
-                    expected = (0, int(row.context[axis]) - 1)
-                    if row.context[axis] != side or \
-                            row.coverage[axis] != 100:
-                        problems.append("{}: context {} coverage {}, not "
-                                        "the whole image".format(
-                                            where, row.context[axis],
-                                            row.coverage[axis]))
-                if measured != expected:
-                    problems.append(
-                        "{}: field {} jump {} start {} context {} gives "
-                        "pixels {}, gradient {}".format(
-                            where, row.field[axis], row.jump[axis],
-                            row.start[axis], row.context, expected,
-                            measured))
-        if "approximate" in row.flags and not any(
-                p.startswith("{}: row {} ".format(family, row.name))
-                for p in problems):
+    for check in truth.check_rows(report, model, side,
+                                  truth.checked_rows(report) + heads):
+        row = check.row
+        for a in check.axes:
+            where = "{}: row {} ({}) unit {} axis {}".format(
+                family, row.name, row.class_name, list(a.unit), a.axis)
+            if a.expected is None:
+                problems.append("{}: no field".format(where))
+                continue
+            if not a.context_ok:
+                problems.append("{}: context {} coverage {}, not the "
+                                "whole image".format(
+                                    where, row.context[a.axis],
+                                    row.coverage[a.axis]))
+            if a.measured != a.expected:
+                problems.append(
+                    "{}: field {} jump {} start {} context {} gives "
+                    "pixels {}, gradient {}".format(
+                        where, row.field[a.axis], row.jump[a.axis],
+                        row.start[a.axis], row.context, a.expected,
+                        a.measured))
+        if "approximate" in row.flags and check.exact:
             problems.append("{}: row {} is exact but flagged "
                             "approximate".format(family, row.name))
     return report, problems
