@@ -75,25 +75,25 @@ class Row:
     output_shape: tuple
     n_params: int
     op: Op | None = None
-    inputs: tuple = ()
-    kernel: tuple = ()
-    stride: tuple = ()
-    pad: tuple = ()
-    dilation: tuple = ()
+    inputs: tuple[int, ...] = ()
+    kernel: tuple[int, ...] = ()
+    stride: tuple[int, ...] = ()
+    pad: tuple[int, ...] = ()
+    dilation: tuple[int, ...] = ()
     #: input pixels between neighbouring units
-    jump: tuple = ()
+    jump: tuple[float, ...] = ()
     #: the receptive field, in input pixels (the widest over unit phases)
-    field: tuple = ()
+    field: tuple[float, ...] = ()
     #: the narrowest receptive field over unit phases
-    field_min: tuple = ()
+    field_min: tuple[float, ...] = ()
     #: where the first unit's field is centred, in input pixels
-    start: tuple = ()
+    start: tuple[float, ...] = ()
     #: Cao's real filter size: the kernel times the downsampling before it
-    real_filter: tuple = ()
+    real_filter: tuple[float, ...] = ()
     #: real filter / field, in %
-    capacity: tuple = ()
+    capacity: tuple[float, ...] = ()
     #: field / input size, in %
-    coverage: tuple = ()
+    coverage: tuple[float, ...] = ()
     source: str = ""
     flags: tuple = ()
     legacy_role: LegacyRole | None = None
