@@ -911,7 +911,7 @@ register_function_rule(*POINTWISE_FUNCTIONS)(_op("pointwise"))
 
 def _statistics_dims(call):
     """The dimensions (besides batch) a normalisation takes statistics of
-    this input over; () when it uses stored statistics or none."""
+    this input over; none when it uses stored statistics."""
     target, rank = call.target, len(call.in_shape)
     norms = (nn.LayerNorm,) + tuple(getattr(nn, n) for n in ("RMSNorm",)
                                     if hasattr(nn, n))
