@@ -55,7 +55,8 @@ def spatial_rows(report):
             "(op, inputs, pad, dilation), which compare needs; save it again "
             "with this version")
     return [row for row in report.rows
-            if row.op != Op.POINTWISE and not _is_reshape(row, report.rows)]
+            if row.op not in (Op.POINTWISE, Op.NORMALISE)
+            and not _is_reshape(row, report.rows)]
 
 
 @dataclass

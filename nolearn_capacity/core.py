@@ -444,6 +444,9 @@ def _single(record, index, parent, parent_record, warnings, image=()):
                       parent.approximate, parent.shift_variant,
                       context=parent.context, pooled=parent.pooled,
                       carried=parent.carried)
+    if record.op == Op.NORMALISE:
+        return _with_map_context(state, parent, parent_record, record, index,
+                                 image)
     if parent.carried and record.op not in (Op.POINTWISE, Op.FLATTEN):
         if record.op != Op.COLLAPSE:
             # a window over the folded axis, or a reshape back to a map:
@@ -472,12 +475,7 @@ def _single(record, index, parent, parent_record, warnings, image=()):
         return state
     n = len(parent.axes)
     if record.op in (Op.COLLAPSE, Op.FLATTEN):
-        lengths = spatial_shape(parent_record)
-        if len(lengths) != n or any(v is None for v in lengths):
-            raise BadShapeError(
-                "{}: needs the spatial size of its input, got {}; give the "
-                "input layer a fixed size".format(layer_id(record, index),
-                                                  parent_record.output_shape))
+        lengths = _map_lengths(record, index, parent_record, n)
         state.spatial = False
         if record.op == Op.FLATTEN:
             # a unit is one position's unit: the map's axes, unchanged
@@ -499,6 +497,33 @@ def _single(record, index, parent, parent_record, warnings, image=()):
         # A second phase-dependent layer makes min/max bounds, not exact.
         state.approximate = state.approximate or parent.shift_variant
         state.shift_variant = True
+    return state
+
+
+def _map_lengths(record, index, parent_record, n):
+    lengths = spatial_shape(parent_record)
+    if len(lengths) != n or any(v is None for v in lengths):
+        raise BadShapeError(
+            "{}: needs the spatial size of its input, got {}; give the "
+            "input layer a fixed size".format(layer_id(record, index),
+                                              parent_record.output_shape))
+    return lengths
+
+
+def _with_map_context(state, parent, parent_record, record, index, image):
+    """A normalisation by statistics over the whole map: each unit keeps
+    its input's local field (the affine part is per position) and also
+    sees, as global context, what a collapse of the map would see."""
+    if parent.carried:
+        pieces = parent.carried
+    elif parent.spatial:
+        pieces = ((parent.axes, _map_lengths(record, index, parent_record,
+                                             len(parent.axes))),)
+    else:
+        return state          # a pooled vector: nothing more to see
+    whole = UnitState(_union_of_carried(pieces, image), parent.source,
+                      False, pooled=True)
+    state.context = _context([state, whole], parent.source, len(whole.axes))
     return state
 
 

@@ -45,6 +45,10 @@ class Op(Words):
     TRANSPOSED = "transposed"
     #: acts per position (nonlinearity, dropout, norms, bias, scale)
     POINTWISE = "pointwise"
+    #: per position, with statistics over the whole map (group, instance
+    #: or layer norm over the spatial axes): the local field of a
+    #: pointwise op, plus the whole map as global context
+    NORMALISE = "normalise"
     #: sees its whole input map (dense, global pool; after a flatten, every
     #: position the flatten carried)
     COLLAPSE = "collapse"

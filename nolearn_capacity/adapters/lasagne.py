@@ -242,11 +242,28 @@ register_rule(
     "SpatialPyramidPoolingDNNLayer", "EmbeddingLayer",
     "CustomRecurrentLayer", "RecurrentLayer", "LSTMLayer", "GRULayer")(
     _op("collapse"))
-# StandardizationLayer's default axes normalise over the map per sample;
-# like batch norm at test time, we count it as acting per position.
+
+
+@register_rule("StandardizationLayer")
+def standardization(layer, n_axes):
+    """Statistics per sample, in training and evaluation alike: over the
+    spatial axes (its default on a map: instance norm) every unit depends
+    on the whole map, ``'normalise'``; over the features only, per
+    position; over some spatial axes only, ``'unknown'``."""
+    rank = n_axes + 2
+    spatial = set(range(2, rank))
+    over = {int(a) % rank for a in layer.axes} & spatial
+    if not over:
+        return dict(op="pointwise")
+    return dict(op="normalise") if over == spatial else dict(
+        op="unknown", note="statistics over spatial axes {} of {}".format(
+            tuple(sorted(over)), tuple(sorted(spatial))))
+
+
+# Batch norm evaluates with its stored statistics: per position.
 register_rule(
     "NonlinearityLayer", "DropoutLayer", "GaussianNoiseLayer",
-    "BatchNormLayer", "BatchNormDNNLayer", "StandardizationLayer",
+    "BatchNormLayer", "BatchNormDNNLayer",
     "LocalResponseNormalization2DLayer", "BiasLayer", "ScaleLayer",
     "ParametricRectifierLayer", "RandomizedRectifierLayer",
     "ShuffleBC01ToC01BLayer", "ShuffleC01BToBC01Layer")(_op("pointwise"))

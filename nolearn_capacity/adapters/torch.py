@@ -702,6 +702,9 @@ def layout_after(call):
         return _reshaped(call.in_shape, call.out_shape, layout)
     if rank_out == rank_in:
         return layout
+    dropped = _reduced_dims(call)
+    if dropped and rank_out == rank_in - len(dropped):
+        return tuple(a for d, a in enumerate(layout) if d not in dropped)
     return None
 
 
@@ -746,7 +749,7 @@ def by_layout(call, fields):
             call.target is F.linear:
         if call.in_layout[-1] is None and call.out_layout is not None:
             return window(n_axes, 1, learns=True)
-    if fields["op"] in ("pointwise", "merge"):
+    if fields["op"] in ("pointwise", "merge", "normalise"):
         return fields
     return dict(op="unknown", note="spatial axes at dimensions {}".format(
         tuple(d for d, a in enumerate(call.in_layout) if a is not None)))
@@ -763,7 +766,24 @@ def reduction(call, n_axes):
                                else (dims,))}
     if set(range(2, rank)) <= dims:
         return dict(op="collapse")
+    layout = call.in_layout
+    if layout is not None and len(layout) == rank and all(
+            layout[d] is None for d in dims):
+        # over channels or groups of a regrouped map: per position
+        return dict(op="pointwise")
     return _same_spatial(call, n_axes)
+
+
+def _reduced_dims(call):
+    """The dims a reduction drops from its input (none with keepdim)."""
+    if FUNCTION_RULES.get(call.target) is not reduction or call.arg(
+            2, "keepdim", False):
+        return set()
+    dims = call.arg(1, "dim")
+    rank = len(call.in_shape)
+    return set(range(rank)) if dims is None else {
+        d % rank for d in (dims if isinstance(dims, (tuple, list))
+                           else (dims,))}
 
 
 register_function_rule(*_named("torch.mean", "torch.sum", "torch.amax",
@@ -887,6 +907,66 @@ def _keeps_shape(target):
     except (TypeError, KeyError):
         return False
 register_function_rule(*POINTWISE_FUNCTIONS)(_op("pointwise"))
+
+
+def _statistics_dims(call):
+    """The dimensions (besides batch) a normalisation takes statistics of
+    this input over; none when it uses stored statistics."""
+    target, rank = call.target, len(call.in_shape)
+    norms = (nn.LayerNorm,) + tuple(getattr(nn, n) for n in ("RMSNorm",)
+                                    if hasattr(nn, n))
+    if isinstance(target, norms) or target in _named("F.layer_norm",
+                                                     "F.rms_norm"):
+        shape = target.normalized_shape if isinstance(target, nn.Module) \
+            else call.arg(1, "normalized_shape")
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        if isinstance(target, nn.Module) and type(target).forward not in [
+                n.forward for n in norms] and shape == tuple(
+                call.in_shape[1:2]):
+            return {1}      # a LayerNorm2d: over the channels of (N, C, ...)
+        return set(range(rank - len(shape), rank))
+    if isinstance(target, nn.GroupNorm) or target in _named("F.group_norm"):
+        return set(range(1, rank))
+    if isinstance(target, nn.modules.instancenorm._InstanceNorm):
+        own = target.training or not target.track_running_stats
+    elif isinstance(target, nn.modules.batchnorm._BatchNorm):
+        own = target.training or target.running_mean is None
+    elif target in _named("F.instance_norm"):
+        own = call.arg(5, "use_input_stats", True)
+    elif target in _named("F.batch_norm"):
+        own = call.arg(5, "training", False) or call.arg(
+            1, "running_mean") is None
+    else:
+        return set()
+    return set(range(2, rank)) if own else set()
+
+
+def normalisation(call, n_axes):
+    """A norm is per position (its affine part is per channel), but one
+    that takes statistics over the spatial axes makes each unit depend on
+    the whole map: ``'normalise'``; over some of them only, ``'unknown'``."""
+    layout = call.in_layout if call.in_layout is not None and len(
+        call.in_layout) == len(call.in_shape) else standard_layout(
+        len(call.in_shape))
+    spatial = {d for d, a in enumerate(layout) if a is not None}
+    over = _statistics_dims(call) & spatial
+    if not over:
+        return dict(op="pointwise")
+    if over == spatial:
+        return dict(op="normalise")
+    return dict(op="unknown", note="statistics over spatial dimensions {} "
+                "of {}".format(tuple(sorted(over)), tuple(sorted(spatial))))
+
+
+register_module_rule(
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm,
+    nn.LazyBatchNorm1d, nn.LazyBatchNorm2d, nn.LazyBatchNorm3d,
+    nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.GroupNorm,
+    nn.LayerNorm, *[getattr(nn, n) for n in ("RMSNorm",) if hasattr(nn, n)]
+)(normalisation)
+register_function_rule(*_named("F.batch_norm", "F.instance_norm",
+                               "F.group_norm", "F.layer_norm",
+                               "F.rms_norm"))(normalisation)
 
 
 # --------------------------------------------------------------------------

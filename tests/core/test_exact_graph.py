@@ -264,3 +264,28 @@ def test_an_op_that_may_mix_carried_positions_is_approximate():
     assert "approximate" in back.flags and "approximate" in after.flags
     (warning,) = report.warnings
     assert "'back' (#4, Unknown)" in warning and "flattened" in warning
+
+
+def test_a_norm_over_the_map_gives_global_context():
+    """Group / instance norm: the affine part is per position (the local
+    field stays), the statistics come from the whole map (the context)."""
+    rows = analyse(rec("in", "input", shape=(None, 1, 27, 27)),
+                   conv("s", [0], 2, stride=2, shape=(None, 4, 13, 13)),
+                   rec("norm", "normalise", [1], shape=(None, 4, 13, 13)),
+                   conv("b", [2], 3, pad=1, shape=(None, 4, 13, 13))).rows
+    assert [r.global_context for r in rows] == [False, False, True, True]
+    norm, after = rows[2], rows[3]
+    assert norm.field == (2, 2) and after.field == (6, 6)
+    # what a global pool of the map would see: the stride never reads
+    # pixel 26
+    assert norm.context == after.context == (26, 26)
+    assert "global-context" in after.flags and "approximate" not in \
+        after.flags
+
+
+def test_a_norm_after_a_flatten_sees_every_carried_position():
+    rows = analyse(rec("in", "input"), conv("a", [0], 3, pad=1),
+                   rec("flat", "flatten", [1], shape=(None, 1024)),
+                   rec("norm", "normalise", [2], shape=(None, 1024))).rows
+    assert rows[3].field == rows[2].field == (3, 3)
+    assert rows[3].context == (32, 32)

@@ -635,3 +635,22 @@ def test_as_tuple_refuses_other_lengths(value, kwargs, shown_as):
         geometry.as_tuple(value, 2, "stride", **kwargs)
     assert str(error.value) == "stride {} should have 2 entries".format(
         shown_as)
+
+
+@pytest.mark.parametrize("axes, op, context", [
+    ("auto", "normalise", (32, 32)), ("spatial", "normalise", (32, 32)),
+    ("features", "normalise", (32, 32)), (1, "pointwise", ()),
+    (3, "unknown", ())])
+def test_standardization_over_the_map_gives_global_context(axes, op, context):
+    """Lasagne's StandardizationLayer takes statistics per sample, also
+    when evaluated: over the spatial axes every unit sees the map."""
+    from nolearn_capacity import core
+    layers = spec.build([
+        ("InputLayer", {"shape": IMAGE}),
+        ("Conv2DLayer", {"num_filters": 4, "filter_size": 3, "pad": 1}),
+        ("StandardizationLayer", {"axes": axes}),
+        ("Conv2DLayer", {"num_filters": 4, "filter_size": 3, "pad": 1})])
+    report = core.report(rules.network_of(layers), "exact")
+    norm, after = report.rows[2], report.rows[3]
+    assert norm.op == op and after.field == (5, 5)
+    assert norm.context == after.context == context

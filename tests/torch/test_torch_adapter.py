@@ -61,6 +61,7 @@ COLLAPSE = {"op": "collapse"}
 FLATTEN = {"op": "flatten"}
 UNKNOWN = {"op": "unknown"}
 MERGE = {"op": "merge"}
+NORMALISE = {"op": "normalise"}
 IMAGE = (1, 4, 8, 8)
 
 # --------------------------------------------------------------------------
@@ -157,9 +158,14 @@ MODULE_CASES = [
     (nn.ReplicationPad3d((1, 1, 2, 2, 3, 3)), (1, 1, 4, 4, 4),
      win((1, 1, 1), (1, 1, 1), (3, 2, 1))),
     # per position
+    # statistics over the map: every unit depends on all of it
+    *[(m, IMAGE, NORMALISE) for m in (
+        nn.LayerNorm([4, 8, 8]), nn.LayerNorm([8, 8]), nn.GroupNorm(2, 4),
+        nn.InstanceNorm2d(4), nn.BatchNorm2d(4, track_running_stats=False))],
+    (nn.LayerNorm(8), IMAGE, UNKNOWN),          # over one spatial axis
     *[(m, IMAGE, POINTWISE) for m in (
-        nn.BatchNorm2d(4), nn.LayerNorm([4, 8, 8]), nn.GroupNorm(2, 4),
-        nn.InstanceNorm2d(4), nn.LocalResponseNorm(2), nn.ReLU(),
+        nn.BatchNorm2d(4), nn.InstanceNorm2d(4, track_running_stats=True),
+        nn.LocalResponseNorm(2), nn.ReLU(),
         nn.ReLU(inplace=True), nn.LeakyReLU(0.1), nn.PReLU(), nn.ELU(),
         nn.SELU(), nn.Sigmoid(), nn.Tanh(), nn.GELU(), nn.SiLU(),
         nn.Hardswish(), nn.Softmax(dim=1), nn.LogSoftmax(dim=1),
