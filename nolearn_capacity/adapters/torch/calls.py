@@ -4,6 +4,7 @@ import operator
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from ... import geometry
@@ -23,6 +24,11 @@ class TensorInfo:
     @property
     def spatial(self):
         return self.shape[2:]
+
+
+#: Function argument -> the attribute a module keeps it under, where the
+#: names differ (``F.pad(x, pad)``, ``nn.ZeroPad2d(padding)``).
+MODULE_ATTRIBUTES = {"pad": "padding"}
 
 
 @dataclass
@@ -50,7 +56,15 @@ class Call:
     out_dtype: object = None
 
     def arg(self, position, name, default=None):
-        """An argument given by position or by keyword."""
+        """An argument given by position or by keyword; for a module, its
+        attribute ``name``.  Torch's modules keep the arguments of the
+        function they call under the function's names (see
+        :data:`MODULE_ATTRIBUTES` for the few that differ), so one rule
+        reads a module call and a function call alike; ``position`` and
+        ``name`` are the function's."""
+        if isinstance(self.target, nn.Module):
+            return getattr(self.target, MODULE_ATTRIBUTES.get(name, name),
+                           default)
         if name in self.kwargs:
             return self.kwargs[name]
         if position < len(self.args):

@@ -15,12 +15,8 @@ from .shape import same_spatial
     nn.ReplicationPad2d, nn.ReplicationPad3d,
     *[getattr(nn, n) for n in ("CircularPad1d", "CircularPad2d",
                                "CircularPad3d") if hasattr(nn, n)])
-def pad_module(call, n_axes):
-    return window(n_axes, pad=leading_pads(call.target.padding, n_axes))
-
-
 @register_function_rule(*named("F.pad"))
-def pad_function(call, n_axes):
+def pad(call, n_axes):
     return window(n_axes, pad=leading_pads(call.arg(1, "pad"), n_axes))
 
 

@@ -11,10 +11,7 @@ from ..table import (FUNCTION_RULES, fixed_op, function_rule,
 
 def softmax(call, n_axes):
     """Softmax-like: per position over channels, else across an axis."""
-    if isinstance(call.target, nn.Module):
-        dim = getattr(call.target, "dim", 1)
-    else:
-        dim = call.arg(1, "dim")
+    dim = call.arg(1, "dim")
     rank = len(call.in_shape)
     if dim is None or rank <= 2 or dim % rank in (0, 1):
         return dict(op="pointwise")

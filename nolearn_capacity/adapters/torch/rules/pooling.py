@@ -12,50 +12,31 @@ def _stride_or_kernel(stride, kernel):
 
 
 @register_module_rule(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)
-def max_pool(call, n_axes):
-    m = call.target
-    # ceil_mode only adds a partial window at the end: size only
-    return window(n_axes, m.kernel_size,
-                  _stride_or_kernel(m.stride, m.kernel_size), m.padding,
-                  m.dilation)
-
-
-@register_module_rule(nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
-def avg_pool(call, n_axes):
-    m = call.target
-    return window(n_axes, m.kernel_size,
-                  _stride_or_kernel(m.stride, m.kernel_size), m.padding)
-
-
-@register_module_rule(nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)
-def lp_pool(call, n_axes):
-    m = call.target
-    return window(n_axes, m.kernel_size,
-                  _stride_or_kernel(m.stride, m.kernel_size))
-
-
 @register_function_rule(*named("F.max_pool1d", "F.max_pool2d",
-                                "F.max_pool3d", "F.max_pool1d_with_indices",
-                                "F.max_pool2d_with_indices",
-                                "F.max_pool3d_with_indices"))
-def max_pool_function(call, n_axes):
+                               "F.max_pool3d", "F.max_pool1d_with_indices",
+                               "F.max_pool2d_with_indices",
+                               "F.max_pool3d_with_indices"))
+def max_pool(call, n_axes):
     kernel = call.arg(1, "kernel_size")
+    # ceil_mode only adds a partial window at the end: size only
     return window(n_axes, kernel,
                   _stride_or_kernel(call.arg(2, "stride"), kernel),
                   call.arg(3, "padding", 0), call.arg(4, "dilation", 1))
 
 
+@register_module_rule(nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
 @register_function_rule(*named("F.avg_pool1d", "F.avg_pool2d",
-                                "F.avg_pool3d"))
-def avg_pool_function(call, n_axes):
+                               "F.avg_pool3d"))
+def avg_pool(call, n_axes):
     kernel = call.arg(1, "kernel_size")
     return window(n_axes, kernel,
                   _stride_or_kernel(call.arg(2, "stride"), kernel),
                   call.arg(3, "padding", 0))
 
 
+@register_module_rule(nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)
 @register_function_rule(*named("F.lp_pool1d", "F.lp_pool2d", "F.lp_pool3d"))
-def lp_pool_function(call, n_axes):
+def lp_pool(call, n_axes):
     kernel = call.arg(2, "kernel_size")
     return window(n_axes, kernel,
                   _stride_or_kernel(call.arg(3, "stride"), kernel))

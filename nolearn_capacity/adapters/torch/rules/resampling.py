@@ -94,24 +94,9 @@ def resample(call, n_axes, scale_factor, mode, align_corners,
                  tuple(a[3] for a in axes))
 
 
+# (UpsamplingNearest2d and UpsamplingBilinear2d set their mode and
+# align_corners on this class's attributes)
 @register_module_rule(nn.Upsample)
-def upsample(call, n_axes):
-    m = call.target
-    return resample(call, n_axes, m.scale_factor, m.mode, m.align_corners,
-                    recompute=getattr(m, "recompute_scale_factor", None))
-
-
-@register_module_rule(nn.UpsamplingNearest2d)
-def upsample_nearest(call, n_axes):
-    return resample(call, n_axes, call.target.scale_factor, "nearest", None)
-
-
-@register_module_rule(nn.UpsamplingBilinear2d)
-def upsample_bilinear(call, n_axes):
-    # this class always aligns corners
-    return resample(call, n_axes, call.target.scale_factor, "bilinear", True)
-
-
 @register_function_rule(*named("F.interpolate", "F.upsample"))
 def interpolate(call, n_axes):
     return resample(call, n_axes, call.arg(2, "scale_factor"),
@@ -121,27 +106,17 @@ def interpolate(call, n_axes):
                     recompute=call.arg(5, "recompute_scale_factor"))
 
 
-def _shuffle(factor, n_axes, up):
-    # Each output unit reads one input position: channels <-> space.
-    build = transposed if up else window
-    return build(n_axes, factor, factor)
-
+# Each output unit of a shuffle reads one input position: channels <-> space.
 
 @register_module_rule(nn.PixelShuffle)
+@register_function_rule(*named("F.pixel_shuffle"))
 def pixel_shuffle(call, n_axes):
-    return _shuffle(call.target.upscale_factor, n_axes, True)
+    factor = call.arg(1, "upscale_factor")
+    return transposed(n_axes, factor, factor)
 
 
 @register_module_rule(nn.PixelUnshuffle)
-def pixel_unshuffle(call, n_axes):
-    return _shuffle(call.target.downscale_factor, n_axes, False)
-
-
-@register_function_rule(*named("F.pixel_shuffle"))
-def pixel_shuffle_function(call, n_axes):
-    return _shuffle(call.arg(1, "upscale_factor"), n_axes, True)
-
-
 @register_function_rule(*named("F.pixel_unshuffle"))
-def pixel_unshuffle_function(call, n_axes):
-    return _shuffle(call.arg(1, "downscale_factor"), n_axes, False)
+def pixel_unshuffle(call, n_axes):
+    factor = call.arg(1, "downscale_factor")
+    return window(n_axes, factor, factor)
