@@ -98,13 +98,20 @@ MINOR_FUNCTIONS = ACTIVATION_FUNCTIONS + tuple(named(
     "flatten", "contiguous")
 
 
-def is_minor(target):
+def _listed(target, modules, functions):
+    """Whether ``target`` is an instance of ``modules`` or one of
+    ``functions``."""
     if isinstance(target, nn.Module):
-        return isinstance(target, MINOR_MODULES)
+        return isinstance(target, modules)
     try:
-        return target in MINOR_FUNCTIONS
-    except TypeError:
+        return target in functions
+    except TypeError:       # an unhashable target
         return False
+
+
+def is_minor(target):
+    """Whether a row for ``target`` is one a reader can skip."""
+    return _listed(target, MINOR_MODULES, MINOR_FUNCTIONS)
 
 
 #: Per-position modules whose output has their input's shape and dtype
@@ -124,9 +131,5 @@ register_function_rule(*POINTWISE_FUNCTIONS)(fixed_op("pointwise"))
 
 
 def is_activation(target):
-    if isinstance(target, nn.Module):
-        return isinstance(target, ACTIVATION_MODULES)
-    try:
-        return target in ACTIVATION_FUNCTIONS
-    except TypeError:
-        return False
+    """Whether ``target`` is a nonlinearity (see :data:`ACTIVATION_MODULES`)."""
+    return _listed(target, ACTIVATION_MODULES, ACTIVATION_FUNCTIONS)
