@@ -104,7 +104,7 @@ def oracle(model):
     """A copy traced as the adapter traces it (so nodes carry the names of
     the report's rows), max-pooling replaced by average-pooling."""
     model = copy.deepcopy(model)
-    graph = adapter._Tracer().trace(model)
+    graph = adapter.Tracer().trace(model)
     for node in graph.nodes:
         if node.op == "call_module":
             module = model.get_submodule(node.target)

@@ -1,0 +1,56 @@
+"""The rule tables: module rules by class, function rules by fx target."""
+import torch.nn.functional as F
+
+from ...registry import Registry
+
+
+MODULE_RULES = Registry()
+
+
+FUNCTION_RULES = Registry()
+
+
+def fixed_op(name):
+    return lambda call, n_axes: dict(op=name)
+
+
+def register_module_rule(*classes):
+    """Decorator: use ``rule(call, n_axes) -> dict`` for these module
+    classes (and their subclasses without a rule of their own).
+
+    Examples
+    --------
+    >>> @register_module_rule(MyBlur)
+    ... def blur(call, n_axes):
+    ...     return window(n_axes, kernel=3, pad=1)
+    """
+    return MODULE_RULES.register(*classes)
+
+
+def register_function_rule(*targets):
+    """Decorator: use ``rule(call, n_axes) -> dict`` for these fx targets:
+    functions (``torch.cat``, ``F.relu``, ``operator.add``) or method names
+    (``'view'``)."""
+    return FUNCTION_RULES.register(*targets)
+
+
+def module_rule(module):
+    """The rule for a module, through its class's MRO; None if none."""
+    return module_rule_of_class(type(module))
+
+
+def module_rule_of_class(cls):
+    return MODULE_RULES.first(cls.__mro__)
+
+
+def function_rule(target):
+    rule = FUNCTION_RULES.get(target)
+    if rule is None and getattr(target, "__name__", None) in \
+            PER_SAMPLE_FUNCTIONS:
+        return FUNCTION_RULES[F.dropout]
+    return rule
+
+
+#: Functions of libraries this module does not import (torchvision's,
+#: timm's) that drop whole samples or act per position, by name.
+PER_SAMPLE_FUNCTIONS = ("stochastic_depth", "drop_path")
