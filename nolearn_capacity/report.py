@@ -26,6 +26,9 @@ DEFAULT_MIN_CAPACITY = 100. / 6
 #: The analyses a report can come from.
 MODES = ("exact", "legacy")
 
+#: A result per spatial axis, first axis first (Y, X for 2D).
+PerAxis = tuple[float, ...]
+
 #: Axis letters of per-axis values, by number of spatial axes.
 AXIS_NAMES = {1: ("X",), 2: ("Y", "X"), 3: ("Z", "Y", "X")}
 
@@ -81,19 +84,19 @@ class Row:
     pad: tuple[int, ...] = ()
     dilation: tuple[int, ...] = ()
     #: input pixels between neighbouring units
-    jump: tuple[float, ...] = ()
+    jump: PerAxis = ()
     #: the receptive field, in input pixels (the widest over unit phases)
-    field: tuple[float, ...] = ()
+    field: PerAxis = ()
     #: the narrowest receptive field over unit phases
-    field_min: tuple[float, ...] = ()
+    field_min: PerAxis = ()
     #: where the first unit's field is centred, in input pixels
-    start: tuple[float, ...] = ()
+    start: PerAxis = ()
     #: Cao's real filter size: the kernel times the downsampling before it
-    real_filter: tuple[float, ...] = ()
+    real_filter: PerAxis = ()
     #: real filter / field, in %
-    capacity: tuple[float, ...] = ()
+    capacity: PerAxis = ()
     #: field / input size, in %
-    coverage: tuple[float, ...] = ()
+    coverage: PerAxis = ()
     source: str = ""
     flags: tuple = ()
     legacy_role: LegacyRole | None = None
