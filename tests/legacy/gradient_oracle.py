@@ -40,6 +40,7 @@ neighbours, and Theano's max-pool gradient goes to every tied maximum.
 """
 import itertools
 from dataclasses import dataclass, field as dc_field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -361,13 +362,20 @@ def fit(spec, wanted=3, max_steps=200):
 # Gradients
 # --------------------------------------------------------------------------
 
+class ChannelsAt(NamedTuple):
+    """Every channel of one position of a flattened map: the flat indices
+    ``index``, ``index + step``, ... (``step``: the map's positions)."""
+    index: int
+    step: int
+
+
 def unit_gradients(built, queries):
     """``d out[query] / d input`` for each ``(layer index, unit)``, all in
     one compiled Theano function: query b sits in batch row b, where the
     one-hot mask of its layer selects its unit (summed over channels).
 
-    ``unit`` is a position tuple for spatial layers and an output index for
-    collapsed ones.  Returns an array (len(queries), channels, *size).
+    ``unit`` is a position tuple for spatial layers, an output index for
+    collapsed ones, or a :class:`ChannelsAt` for a flattened map.  Returns an array (len(queries), channels, *size).
     """
     layers = built.layers
     wanted = sorted({q[0] for q in queries})
@@ -388,7 +396,9 @@ def unit_gradients(built, queries):
         values.append(np.zeros(shape))
     for b, (i, unit) in enumerate(queries):
         mask = values[wanted.index(i)]
-        if isinstance(unit, tuple):
+        if isinstance(unit, ChannelsAt):
+            mask[b, unit.index::unit.step] = 1.
+        elif isinstance(unit, tuple):
             mask[(b, slice(None)) + unit] = 1.
         else:
             mask[b, unit] = 1.

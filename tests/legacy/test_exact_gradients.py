@@ -277,12 +277,14 @@ def check_net(spec):
     head = len(built.layers) - 1 if last != len(built.layers) - 1 else None
     if head is not None:
         queries.add((head, 0))
-    # a flattened unit: channel 0 at the map's base unit and neighbours
+    # the flattened units of the map's base unit and neighbours, every
+    # channel summed as for the map's units (a concat's channels differ)
     flat = last + 1 if spec.get("head") == "flatten" else None
     lengths = built.lengths(last)
 
     def flat_index(unit):
-        return int(np.ravel_multi_index(unit, lengths))
+        return oracle.ChannelsAt(int(np.ravel_multi_index(unit, lengths)),
+                                 int(np.prod(lengths)))
     if flat is not None:
         queries.update((flat, flat_index(u))
                        for u in oracle.neighbours(base[last], ndim))
@@ -353,7 +355,7 @@ def check_net(spec):
             stats["rows with jump > 1"] += 1
 
     if flat is not None and last not in tainted:
-        # a flattened unit sees what its position's unit of the map sees
+        # flattened units see what their position's units of the map see
         row, unit = rows[flat], base[last]
         f0 = fields[(flat, flat_index(unit))]
         for a in range(ndim):
@@ -439,6 +441,17 @@ def test_exact_fields_match_gradients_1d():
 
 # Hand-written nets: the cases the generator is meant to reach, pinned.
 PINNED = {
+    # found by the soak profile: a flattened concat of branches whose
+    # fields differ (1 and 3) sees their union, as the map's units do
+    "flattened concat of unequal branches, 2D": {
+        "ndim": 2, "channels": 1, "head": "flatten", "ops": [
+            ("merge", "concat",
+             [("conv", 1, (1, 1), (1, 1), (0, 0), "none")],
+             [("conv", 1, (1, 3), (1, 1), (0, 1), "relu")], (1, 1))]},
+    "flattened concat of unequal branches, 1D": {
+        "ndim": 1, "channels": 1, "head": "flatten", "ops": [
+            ("merge", "concat", [],
+             [("conv", 1, (3,), (1,), "same", "none")], (1,))]},
     "even same conv, stride 2": {
         "ndim": 2, "channels": 1, "head": None, "ops": [
             ("conv", 1, (4, 2), (2, 2), "same", "none"),
