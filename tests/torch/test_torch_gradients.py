@@ -34,11 +34,10 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis_profiles import examples  # noqa: E402
 
-from gradient_truth import Capture  # noqa: E402
+from gradient_truth import node_values  # noqa: E402
 
 import nolearn_capacity  # noqa: E402
 from nolearn_capacity import core  # noqa: E402
-from nolearn_capacity.adapters import torch as adapter  # noqa: E402
 
 # torch's own note on even kernels with padding='same'
 pytestmark = pytest.mark.filterwarnings(
@@ -273,16 +272,7 @@ def input_size(net, ndim):
 
 def node_outputs(net, x):
     """Every fx node's output, by the name the adapter gives its row."""
-    traced = torch.fx.symbolic_trace(net)
-    capture = Capture(traced)
-    capture.run(x)
-    named, taken = {}, {}
-    for node, value in capture.values.items():
-        if node.op == "placeholder":
-            named[str(node.target)] = value
-        elif node.op.startswith("call") and isinstance(value, torch.Tensor):
-            named[adapter.node_name(node, net, taken)[0]] = value
-    return named
+    return node_values(torch.fx.symbolic_trace(net), x)
 
 
 def margins(rows):

@@ -16,22 +16,12 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from gradient_truth import check_rows, positive  # noqa: E402
+from models import Lambda  # noqa: E402
 
 import nolearn_capacity  # noqa: E402
 from nolearn_capacity import core  # noqa: E402
 
 SIDE = 16
-
-
-class Apply(nn.Module):
-    """A function as a module, so that fx records the function's call."""
-
-    def __init__(self, function):
-        super().__init__()
-        self.function = function
-
-    def forward(self, x):
-        return self.function(x)
 
 
 class ChannelsLastNorm(nn.Module):
@@ -76,9 +66,9 @@ WHOLE_MAP = {
     "LayerNorm-CHW": lambda: nn.LayerNorm([2, SIDE, SIDE]),
     "BatchNorm2d-no-running-stats": lambda: nn.BatchNorm2d(
         2, track_running_stats=False),
-    "F.group_norm": lambda: Apply(lambda x: F.group_norm(x, 2)),
-    "F.instance_norm": lambda: Apply(F.instance_norm),
-    "F.layer_norm": lambda: Apply(lambda x: F.layer_norm(x, x.shape[1:])),
+    "F.group_norm": lambda: Lambda(lambda x: F.group_norm(x, 2)),
+    "F.instance_norm": lambda: Lambda(F.instance_norm),
+    "F.layer_norm": lambda: Lambda(lambda x: F.layer_norm(x, x.shape[1:])),
 }
 PER_POSITION = {
     "BatchNorm2d": lambda: nn.BatchNorm2d(2),

@@ -1,13 +1,8 @@
 """Exact mode on real models against input-gradient ground truth (issue 10).
 
-Each family of ``ZOO_CASES`` is built with random weights (weights=None),
-made float64 with positive weights, and run on a small positive input.
-With positive weights a path from a pixel to a unit has a positive
-derivative, so the pixels with a non-zero gradient of a unit are exactly
-the pixels the unit depends on; the oracle replaces max-pooling by
-average-pooling over the same window (max passes gradient to one tap
-only), and keeps every gate well inside its non-saturated range (weights
-scaled by ``1 / fan_in``, so activations stay near 1).
+Each family of ``ZOO_CASES`` is built with random weights (weights=None)
+and checked by the input-gradient oracle of ``gradient_truth.py`` (which
+says why its gradients are the ground truth).
 
 For the last spatial map and three intermediate ones (at a quarter, half
 and three quarters of the spatial rows) we take the unit at the centre of
