@@ -11,14 +11,18 @@ from ..table import register_function_rule, register_module_rule
 
 _NORMS = (nn.LayerNorm,) + tuple(getattr(nn, n) for n in ("RMSNorm",)
                                  if hasattr(nn, n))
+# looked up once: rules run for every call of a norm
+_NORM_FUNCTIONS = named("F.layer_norm", "F.rms_norm")
+_GROUP_NORM = named("F.group_norm")
+_INSTANCE_NORM = named("F.instance_norm")
+_BATCH_NORM = named("F.batch_norm")
 
 
 def _statistics_dims(call):
     """The dimensions (besides batch) a normalisation takes statistics of
     this input over; none when it uses stored statistics."""
     target, rank = call.target, len(call.in_shape)
-    if isinstance(target, _NORMS) or target in named("F.layer_norm",
-                                                     "F.rms_norm"):
+    if isinstance(target, _NORMS) or target in _NORM_FUNCTIONS:
         shape = call.arg(1, "normalized_shape")
         shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
         if isinstance(target, nn.Module) and type(target).forward not in [
@@ -26,15 +30,15 @@ def _statistics_dims(call):
                 call.in_shape[1:2]):
             return {1}      # a LayerNorm2d: over the channels of (N, C, ...)
         return set(range(rank - len(shape), rank))
-    if isinstance(target, nn.GroupNorm) or target in named("F.group_norm"):
+    if isinstance(target, nn.GroupNorm) or target in _GROUP_NORM:
         return set(range(1, rank))
     if isinstance(target, nn.modules.instancenorm._InstanceNorm):
         own = target.training or not target.track_running_stats
     elif isinstance(target, nn.modules.batchnorm._BatchNorm):
         own = target.training or target.running_mean is None
-    elif target in named("F.instance_norm"):
+    elif target in _INSTANCE_NORM:
         own = call.arg(5, "use_input_stats", True)
-    elif target in named("F.batch_norm"):
+    elif target in _BATCH_NORM:
         own = call.arg(5, "training", False) or call.arg(
             1, "running_mean") is None
     else:
