@@ -6,10 +6,10 @@ import itertools
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
+from budget import budget
 import nolearn_capacity as nc
 from nolearn_capacity import errors, render, specfile
 from nolearn_capacity.examples import MNIST_TUTORIAL
@@ -310,6 +310,24 @@ def test_script_missing_an_optional_package(tmp_path):
 # Resource exhaustion from tiny inputs
 # --------------------------------------------------------------------------
 
+#: Function calls reading one file below, or refusing an endless iterator,
+#: may make: 80000 at most today (a 100000-deep YAML file, read until
+#: Python's recursion limit stops the parser), where what they guard
+#: against makes one or more per value, level or item: a bomb's 9**9
+#: strings, 100000 levels (read through: over 10**6), no end.  (JSON is
+#: parsed in C, in one call: its message, not the count, says whether a
+#: deep file was read through.)
+CALLS = 10 ** 6
+#: Function calls refusing one huge value or deep nesting may make: 67000
+#: at most today, where walking the 9**5 strings of the echoed value
+#: makes over 400000, and building 3000 nested levels 510000.
+VALUE_CALLS = 2 * 10 ** 5
+#: Bytes reading a YAML file with aliases may allocate at its peak: 73 kB
+#: today, where the bomb once took 4 GB.  (The deep files are read without
+#: it: tracemalloc slows PyYAML's parse of them 20-fold.)
+PEAK = 2 * 10 ** 6
+
+
 def alias_bomb():
     """600 bytes standing for 9**9 strings once aliases are expanded."""
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
@@ -320,32 +338,33 @@ def alias_bomb():
     return "\n".join(lines) + "\n"
 
 
+# (id, file name, content, words of the message, memory bound)
 BOUNDED = [
     ("yaml alias bomb", "bomb.yaml", alias_bomb(),
-     ["bomb.yaml", "aliases expand to more than 1000000 values"]),
+     ["bomb.yaml", "aliases expand to more than 1000000 values"], PEAK),
     ("recursive yaml alias", "loop.yaml",
      "a: &a [*a]\nlayers: [[InputLayer, {shape: *a}]]\n",
-     ["loop.yaml", "refers to a value that contains it"]),
+     ["loop.yaml", "refers to a value that contains it"], PEAK),
     ("deep json", "deep.json", "[" * 100000 + "]" * 100000,
-     ["deep.json", "nested too deeply"]),
+     ["deep.json", "nested too deeply"], None),
     ("deep yaml", "deep.yaml", "[" * 100000 + "]" * 100000,
-     ["deep.yaml", "nested too deeply"]),
+     ["deep.yaml", "nested too deeply"], None),
 ]
 
 
-@pytest.mark.parametrize("name,text,words", [c[1:] for c in BOUNDED],
+@pytest.mark.parametrize("name,text,words,peak", [c[1:] for c in BOUNDED],
                          ids=[c[0] for c in BOUNDED])
-def test_tiny_files_cannot_exhaust_resources(tmp_path, name, text, words):
+def test_tiny_files_cannot_exhaust_resources(tmp_path, name, text, words,
+                                             peak):
     if name.endswith(".yaml"):
         pytest.importorskip("yaml")
     path = write(tmp_path, name, text)
     assert len(text) < 600 or text.startswith("[")
-    began = time.perf_counter()
-    with pytest.raises(errors.BadSpecError) as caught:
-        specfile.load(str(path))
-    # generous: 0.1-1 s on a quiet machine, several times that on a loaded
-    # one; what it guards against took 40 s and 4 GB
-    assert time.perf_counter() - began < 20
+    with budget(CALLS, "reading a tiny file that stands for billions of "
+                "values (a YAML bomb once took 40 s and 4 GB) or 100000 "
+                "levels", peak):
+        with pytest.raises(errors.BadSpecError) as caught:
+            specfile.load(str(path))
     for word in words:
         assert word in str(caught.value)
     done = cli(path)
@@ -369,25 +388,36 @@ def test_huge_values_are_echoed_short():
     nested = ["lol"] * 9
     for _ in range(5):
         nested = [nested] * 9
-    began = time.perf_counter()
-    with pytest.raises(errors.BadSpecError) as caught:
-        nc.analyze([("InputLayer", {"shape": nested})])
-    assert time.perf_counter() - began < 5
+    with budget(VALUE_CALLS, "walking a huge value to echo it"):
+        with pytest.raises(errors.BadSpecError) as caught:
+            nc.analyze([("InputLayer", {"shape": nested})])
     assert len(str(caught.value)) < 250
 
 
+def endless():
+    """An iterator without end whose items Python code makes, so that the
+    budget counts every item a regression would read."""
+    while True:
+        yield IN
+
+
 def test_unbounded_iterables_are_refused():
-    began = time.perf_counter()
-    with pytest.raises(errors.NotANetworkError) as caught:
-        nc.analyze(itertools.count())
-    assert "count, an iterator without a length: pass a list" in \
-        str(caught.value)
-    with pytest.raises(errors.NotANetworkError) as caught:
-        nc.analyze(range(10 ** 12))    # sized, but stops at item 0
-    assert "item #0 is a int" in str(caught.value)
-    with pytest.raises(errors.NotANetworkError):
-        nc.analyze(layer for layer in _spec_layers())
-    assert time.perf_counter() - began < 5
+    with budget(CALLS, "reading an iterator without end"):
+        # first: a regression reading iterators through stops here, where
+        # itertools.count's items, made in C, would escape the count
+        with pytest.raises(errors.NotANetworkError) as caught:
+            nc.analyze(endless())
+        assert "generator, an iterator without a length" in \
+            str(caught.value)
+        with pytest.raises(errors.NotANetworkError) as caught:
+            nc.analyze(itertools.count())
+        assert "count, an iterator without a length: pass a list" in \
+            str(caught.value)
+        with pytest.raises(errors.NotANetworkError) as caught:
+            nc.analyze(range(10 ** 12))    # sized, but stops at item 0
+        assert "item #0 is a int" in str(caught.value)
+        with pytest.raises(errors.NotANetworkError):
+            nc.analyze(layer for layer in _spec_layers())
 
 
 def test_deeply_nested_sub_networks_are_refused():
@@ -398,8 +428,7 @@ def test_deeply_nested_sub_networks_are_refused():
         net = [("InputLayer", {"shape": (None, 2, 3)}),
                ("CustomRecurrentLayer", {"input_to_hidden": net,
                                          "hidden_to_hidden": dense})]
-    began = time.perf_counter()
-    with pytest.raises(errors.BadSpecError, match="nest sub-networks too "
-                                                  "deeply"):
-        nc.analyze(net)
-    assert time.perf_counter() - began < 5
+    with budget(VALUE_CALLS, "building 3000 nested sub-networks"):
+        with pytest.raises(errors.BadSpecError, match="nest sub-networks too "
+                                                      "deeply"):
+            nc.analyze(net)
