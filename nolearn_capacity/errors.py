@@ -102,6 +102,9 @@ def shown(value, limit=MAX_SHOWN):
     import reprlib
     shortener = reprlib.Repr()
     shortener.maxstring = shortener.maxother = shortener.maxlong = limit
+    # at most 6 items a level are shown: three levels fill the line, and
+    # reprlib's six would visit 6**6 items of a huge nested value
+    shortener.maxlevel = 3
     try:
         text = shortener.repr(value)
     except Exception:    # a repr that fails is not worth a second error
