@@ -256,7 +256,8 @@ class Tracer(torch.fx.Tracer):
         if kind in _PLAIN_ARGUMENTS:
             return a
         if kind is tuple or kind is list:
-            return kind([self._resolved(v) for v in a])
+            return kind([v.value if type(v) is _Proxy else self._resolved(v)
+                         for v in a])
         if kind is dict:
             return {k: self._resolved(v) for k, v in a.items()}
         if isinstance(a, torch.fx.proxy.Attribute):     # x.dtype, x.T ...
