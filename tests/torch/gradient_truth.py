@@ -100,11 +100,12 @@ def without_groups(model, limit=1 << 22):
     return model
 
 
-def oracle(model):
-    """A copy traced as the adapter traces it (so nodes carry the names of
-    the report's rows), max-pooling replaced by average-pooling."""
+def oracle(model, x):
+    """A copy traced on ``x`` as the adapter traces it (so nodes carry the
+    names of the report's rows), max-pooling replaced by average-pooling."""
     model = copy.deepcopy(model)
-    graph = adapter.Tracer().trace(model)
+    with torch.no_grad():
+        graph = adapter.Tracer([x]).trace(model)
     for node in graph.nodes:
         if node.op == "call_module":
             module = model.get_submodule(node.target)
@@ -224,7 +225,7 @@ def check_rows(report, model, side, rows, spatial_dims=None):
     shape = (1, 3, side, side)
     x = ((torch.rand(shape, generator=torch.Generator().manual_seed(1),
                      dtype=torch.float64) + .5) * SCALE).requires_grad_()
-    values = node_values(oracle(model), x)
+    values = node_values(oracle(model, x), x)
     weights = torch.Generator().manual_seed(2)
     checks = []
     for row in rows:

@@ -933,3 +933,41 @@ def test_hooks_flag_a_pad_between_modules_they_cannot_see():
     assert "approximate" in report.rows[3].flags
     assert "approximate" not in report.rows[1].flags
     assert any("the start is unknown" in w for w in report.warnings)
+
+
+def test_shapes_are_numbers_while_tracing():
+    # The walk computes values as it traces: code that branches on a
+    # shape or unpacks x.size() is followed without the hooks fallback,
+    # and the shape arithmetic leaves no rows.
+    class ShapeDriven(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3)
+            self.pool = nn.MaxPool2d(2)
+
+        def forward(self, x):
+            x = self.conv(x)
+            if x.shape[-1] > 8:          # 14 > 8: pooled
+                x = self.pool(x)
+            if len(x) > 1:               # batch 1: not taken
+                x = x * 2
+            b, c, h, w = x.size()
+            x = x.view(b, c // 2, 2, h, w).transpose(1, 2).reshape(
+                b, c, h, w)
+            first, second = x.chunk(2, dim=1)
+            return torch.cat([second, first], 1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layers = records(ShapeDriven(), (1, 1, 16, 16))
+        report = nolearn_capacity.analyze(ShapeDriven(),
+                                          input_shape=(1, 1, 16, 16))
+    assert [r.name for r in layers] == [
+        "x", "conv", "pool", "view", "transpose", "reshape", "chunk",
+        "getitem", "getitem_1", "cat"]
+    assert [r.output_shape for r in layers][-4:] == [
+        (1, 2, 7, 7), (1, 2, 7, 7), (1, 2, 7, 7), (1, 4, 7, 7)]
+    # the channel shuffle keeps the pool's field, 4 px wide, jump 2
+    assert report.rows[-1].field == (4., 4.)
+    assert report.rows[-1].jump == (2., 2.)
+    assert not any("approximate" in r.flags for r in report.rows)

@@ -6,8 +6,8 @@ is loaded when a torch module arrives
 
 The walk is separate from the rules.  The walk traces the module with
 ``torch.fx`` (so ``torch.cat``, ``+``, ``F.max_pool2d``, ``F.interpolate``,
-``view`` ... are seen as nodes) and runs the traced graph once on zeros of
-``input_shape`` to learn every node's output shape.  Modules that fx cannot
+``view`` ... are seen as nodes), computing each node's value on zeros of
+``input_shape`` as the node is made, which gives every output shape.  Modules that fx cannot
 trace (data-dependent control flow, ...) are walked with forward hooks on
 their leaf modules instead, with a warning: functional calls are then
 invisible and modules are assumed to form a chain.  The analysed module is
@@ -54,7 +54,7 @@ from .records import (input_record, make_record, module_path, node_name,
 from .copies import MAX_REAL_BYTES, working_copy
 from .pads import own_forward
 from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES
-from .fx_walk import Tracer, fx_records
+from .fx_walk import Tracer, Untraceable, fx_records
 from .hooks_walk import hook_records
 
 __all__ = [
@@ -170,8 +170,8 @@ def network_of(module, input_shape):
 
 
 def _network(module, shapes):
-    """Trace once (on the meta copy), then learn the shapes on the meta
-    device; modules that do not run there (data-dependent control flow,
+    """Trace the meta copy, computing every node's shape as the graph is
+    built; modules that do not run there (data-dependent control flow,
     tensors built on the CPU inside ``forward``) run on a real deep copy."""
     warned = False
     for meta in (True, False):
@@ -182,20 +182,16 @@ def _network(module, shapes):
                 raise
             continue
         try:
-            graph = Tracer().trace(work, concrete_args=_defaults(
-                work, len(shapes)))
-        except Exception as error:
-            if not warned:
-                _warn_fallback(module, error)
-                warned = True
-            graph = None
-        try:
-            if graph is None:
+            try:
+                records = fx_records(work, shapes, meta, _defaults(
+                    work, len(shapes)))
+            except Untraceable as untraceable:
+                if not warned:
+                    _warn_fallback(module, untraceable.error)
+                    warned = True
                 # a fresh copy: tracing may have run code on this one
                 work = working_copy(module, meta)
                 records = hook_records(work, shapes, meta)
-            else:
-                records = fx_records(work, graph, shapes, meta)
             break
         except BadShapeError:
             if not meta:

@@ -160,11 +160,16 @@ def zeros(shapes, dtype, meta):
             type(error).__name__)) from error
 
 
+def run_failed(error, shapes):
+    """The error for a module that does not run on zeros of ``shapes``."""
+    return BadShapeError("running the module on zeros of shape {} failed "
+                         "({}: {})".format(
+                             shapes[0] if len(shapes) == 1 else shapes,
+                             type(error).__name__, error))
+
+
 def run_on_zeros(function, args, shapes):
     try:
         return function(*args)
     except Exception as error:
-        raise BadShapeError("running the module on zeros of shape {} failed "
-                            "({}: {})".format(
-                                shapes[0] if len(shapes) == 1 else shapes,
-                                type(error).__name__, error)) from error
+        raise run_failed(error, shapes) from error

@@ -115,7 +115,7 @@ def is_minor(target):
 
 
 #: Per-position modules whose output has their input's shape and dtype
-#: (:class:`_Recorder` need not run them on the meta device).
+#: (the tracer (:class:`.fx_walk.Tracer`) need not run them on the meta device).
 SHAPE_KEEPING_MODULES = POINTWISE_MODULES
 
 
