@@ -8,6 +8,9 @@ merges them: each output unit reads one block, as ``nn.PixelUnshuffle``.
 Depth to space is the inverse, ``nn.PixelShuffle``.  The layout tracking
 must follow both with exact fields, jumps and starts on both axes; any
 other way of moving a spatial factor must stay flagged ``approximate``.
+The second half checks the tracking itself against torch: for chains of
+views and permutes, every output unit it describes holds exactly the
+input units it says, from one image.
 """
 import itertools
 
