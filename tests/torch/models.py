@@ -171,3 +171,73 @@ class Shared(nn.Module):
 
     def forward(self, x):
         return self.conv(self.conv(x))
+
+
+# --- a map regrouped with view / permute ------------------------------------
+
+class Regroup(nn.Module):
+    """A (N, C, H, W) map regrouped by ``view`` / ``permute`` / ``reshape``
+    with blocks of ``factor = (bh, bw)``, as nets write pixel (un)shuffle
+    by hand.
+
+    Space to depth (``nn.PixelUnshuffle``'s geometry): ``'s2d'`` timm's
+    SpaceToDepth (TResNet's stem: the block offsets before the channels),
+    ``'s2d-channels-first'`` the channels before them (pixel_unshuffle's
+    order), ``'s2d-reshape'`` timm's form with ``reshape`` and no
+    ``contiguous``.  Depth to space (``nn.PixelShuffle``'s): ``'d2s'``
+    timm's DepthToSpace, ``'d2s-channels-first'`` pixel_shuffle's order.
+
+    Not a shuffle: ``'interleave'`` puts the coarse factor of each axis
+    into the channels (each output reads pixels ``H // bh`` apart),
+    ``'swapped'`` merges the factors of H back fine before coarse (a
+    permutation of the rows), ``'grid'`` is MaxViT's grid partition (the
+    fine factors go to the batch)."""
+
+    def __init__(self, kind, factor=(2, 2)):
+        super().__init__()
+        self.kind = kind
+        self.bh, self.bw = factor
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        bh, bw = self.bh, self.bw
+        if self.kind == "s2d":
+            x = x.view(n, c, h // bh, bh, w // bw, bw)
+            x = x.permute(0, 3, 5, 1, 2, 4).contiguous()
+            return x.view(n, c * bh * bw, h // bh, w // bw)
+        if self.kind == "s2d-channels-first":
+            x = x.view(n, c, h // bh, bh, w // bw, bw)
+            x = x.permute(0, 1, 3, 5, 2, 4).contiguous()
+            return x.view(n, c * bh * bw, h // bh, w // bw)
+        if self.kind == "s2d-reshape":
+            return x.reshape(n, c, h // bh, bh, w // bw, bw).permute(
+                0, 3, 5, 1, 2, 4).reshape(n, c * bh * bw, h // bh, w // bw)
+        if self.kind == "d2s":
+            x = x.view(n, bh, bw, c // (bh * bw), h, w)
+            x = x.permute(0, 3, 4, 1, 5, 2).contiguous()
+            return x.view(n, c // (bh * bw), h * bh, w * bw)
+        if self.kind == "d2s-channels-first":
+            return x.reshape(n, c // (bh * bw), bh, bw, h, w).permute(
+                0, 1, 4, 2, 5, 3).reshape(n, c // (bh * bw), h * bh, w * bw)
+        if self.kind == "interleave":
+            x = x.view(n, c, bh, h // bh, bw, w // bw)
+            return x.permute(0, 2, 4, 1, 3, 5).reshape(
+                n, c * bh * bw, h // bh, w // bw)
+        if self.kind == "swapped":
+            return x.view(n, c, h // bh, bh, w).transpose(2, 3).reshape(
+                n, c, h, w)
+        if self.kind == "grid":
+            x = x.view(n, c, bh, h // bh, bw, w // bw)
+            return x.permute(0, 3, 5, 1, 2, 4).reshape(-1, c, bh, bw)
+        raise ValueError(self.kind)
+
+
+def regrouped_net(regroup, channels=16):
+    """conv 3x3 to ``channels``, the regrouping (or a pixel (un)shuffle
+    module), then two 3x3 convs, the second with stride 2."""
+    with torch.no_grad():
+        after = regroup(torch.zeros(1, channels, 16, 16)).shape[1]
+    return nn.Sequential(
+        nn.Conv2d(3, channels, 3, padding=1), nn.ReLU(), regroup,
+        nn.Conv2d(after, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(4, 4, 3, stride=2, padding=1))

@@ -268,8 +268,23 @@ FUNCTION_CASES = [
     ("unflatten", lambda x: x.unflatten(1, (2, 2)), POINTWISE),
     ("linear", lambda x: F.linear(x.permute(0, 2, 3, 1), torch.ones(3, 4)),
      win((1, 1), (1, 1), (0, 0), learns=True)),
-    # ... split, merged or swapped, they cannot be followed
-    ("view", lambda x: x.view(1, 4, 4, 2, 8), UNKNOWN),
+    # ... or split into parts (merged back in order, they are whole again)
+    ("view", lambda x: x.view(1, 4, 4, 2, 8), POINTWISE),
+    ("view", lambda x: x.view(1, 4, 4, 2, 8).view(1, 4, 8, 8), POINTWISE),
+    # the finer part of each axis merged into the channels: space to
+    # depth (PixelUnshuffle's record); channels merged below each axis's
+    # finest part: depth to space (PixelShuffle's)
+    ("reshape", lambda x: x.view(1, 4, 4, 2, 4, 2).permute(
+        0, 3, 5, 1, 2, 4).reshape(1, 16, 4, 4), win((2, 2), (2, 2), (0, 0))),
+    ("reshape", lambda x: x.view(1, 4, 8, 4, 2).permute(
+        0, 1, 4, 2, 3).reshape(1, 8, 8, 4), win((1, 2), (1, 2), (0, 0))),
+    ("reshape", lambda x: x.view(1, 2, 2, 1, 8, 8).permute(
+        0, 3, 4, 1, 5, 2).reshape(1, 1, 16, 16), tr((2, 2), (2, 2), (0, 0))),
+    # ... split, merged or swapped otherwise, they cannot be followed
+    ("reshape", lambda x: x.view(1, 4, 4, 2, 8).transpose(2, 3).reshape(
+        1, 4, 8, 8), UNKNOWN),
+    ("reshape", lambda x: x.view(1, 4, 2, 4, 8).permute(
+        0, 2, 1, 3, 4).reshape(1, 8, 4, 8), UNKNOWN),
     ("reshape", lambda x: x.reshape(1, 4, 64), UNKNOWN),
     ("permute", lambda x: x.permute(0, 1, 3, 2), UNKNOWN),
     ("linear", lambda x: F.linear(x, torch.ones(3, 8)), UNKNOWN),

@@ -48,7 +48,8 @@ from .table import (FUNCTION_RULES, MODULE_RULES, PER_SAMPLE_FUNCTIONS,
                     register_function_rule, register_module_rule)
 from . import rules
 from .rules import *  # noqa: F401,F403
-from .layout import SHAPE_ONLY, by_layout, layout_after, standard_layout
+from .layout import (SHAPE_ONLY, Part, by_layout, layout_after,
+                     standard_layout)
 from .records import (input_record, make_record, module_path, node_name,
                       unique_name)
 from .copies import MAX_REAL_BYTES, working_copy
@@ -59,7 +60,7 @@ from .hooks_walk import hook_records
 
 __all__ = [
     "Call", "FUNCTION_NAMES", "FUNCTION_RULES", "FUNCTION_VALUES",
-    "MAX_REAL_BYTES", "MODULE_RULES", "MODULE_VALUES",
+    "MAX_REAL_BYTES", "MODULE_RULES", "MODULE_VALUES", "Part",
     "PER_SAMPLE_FUNCTIONS", "SHAPE_ONLY", "TensorInfo", "Tracer",
     "by_layout", "conv_leading_pad", "function_name", "function_rule",
     "input_record", "layout_after", "leading_pads", "make_record",

@@ -15,8 +15,9 @@ from .pointwise import (ACTIVATION_FUNCTIONS, ACTIVATION_MODULES,
                         is_activation, is_minor, keeps_shape, softmax)
 from .pooling import adaptive_pool, avg_pool, lp_pool, max_pool
 from .reductions import dense, reduction
-from .resampling import (INTERPOLATION_WIDTH, interpolate, pixel_shuffle,
-                         pixel_unshuffle, resample)
+from .resampling import (INTERPOLATION_WIDTH, depth_to_space, interpolate,
+                         pixel_shuffle, pixel_unshuffle, resample,
+                         space_to_depth)
 from .shape import same_spatial
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "MINOR_FUNCTIONS", "MINOR_MODULES", "POINTWISE_FUNCTIONS",
     "POINTWISE_MODULES", "SHAPE_KEEPING_MODULES", "adaptive_pool",
     "avg_pool", "concatenate", "conv", "conv_transpose", "dense",
-    "elementwise", "glu", "interpolate", "is_activation", "is_minor",
-    "keeps_shape", "lp_pool", "max_pool", "normalisation", "pad", "pixel_shuffle",
-    "pixel_unshuffle", "reduction", "resample", "same_spatial", "softmax"]
+    "depth_to_space", "elementwise", "glu", "interpolate", "is_activation",
+    "is_minor", "keeps_shape", "lp_pool", "max_pool", "normalisation", "pad",
+    "pixel_shuffle", "pixel_unshuffle", "reduction", "resample",
+    "same_spatial", "softmax", "space_to_depth"]

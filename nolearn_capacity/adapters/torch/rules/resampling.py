@@ -107,16 +107,29 @@ def interpolate(call, n_axes):
 
 
 # Each output unit of a shuffle reads one input position: channels <-> space.
+# Written with view / permute / view instead of the module, the same
+# regrouping is found by the layout tracking (``layout.by_layout``), which
+# builds its record here too.
+
+def space_to_depth(n_axes, factor):
+    """Blocks of ``factor`` units (per axis) folded into the channels: each
+    output unit reads one block, and the next block is ``factor`` on."""
+    return window(n_axes, factor, factor)
+
+
+def depth_to_space(n_axes, factor):
+    """Channels unfolded into blocks of ``factor`` units (per axis): output
+    ``o`` reads input ``o // factor``."""
+    return transposed(n_axes, factor, factor)
+
 
 @register_module_rule(nn.PixelShuffle)
 @register_function_rule(*named("F.pixel_shuffle"))
 def pixel_shuffle(call, n_axes):
-    factor = call.arg(1, "upscale_factor")
-    return transposed(n_axes, factor, factor)
+    return depth_to_space(n_axes, call.arg(1, "upscale_factor"))
 
 
 @register_module_rule(nn.PixelUnshuffle)
 @register_function_rule(*named("F.pixel_unshuffle"))
 def pixel_unshuffle(call, n_axes):
-    factor = call.arg(1, "downscale_factor")
-    return window(n_axes, factor, factor)
+    return space_to_depth(n_axes, call.arg(1, "downscale_factor"))
