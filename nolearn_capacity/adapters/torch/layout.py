@@ -295,15 +295,18 @@ def by_layout(call, fields):
     other op on a map whose spatial axes are not (2, 3, ...) cannot use
     its rule: ``'unknown'``, as are a flatten or a normalisation of a map
     split into parts, whose positions the core cannot lay out."""
-    before = _axis_lengths(call.in_layout, call.in_shape)
-    after = _axis_lengths(call.out_layout, call.out_shape)
-    split = call.in_layout is not None and any(
-        isinstance(e, Part) for e in call.in_layout)
     try:
         shape_only = call.target in SHAPE_ONLY or type(
             call.target) in SHAPE_ONLY
     except TypeError:
         shape_only = False
+    if not shape_only and (call.in_layout is None or call.in_layout ==
+                           standard_layout(len(call.in_shape))):
+        return fields       # most calls: (batch, channels, *spatial)
+    before = _axis_lengths(call.in_layout, call.in_shape)
+    after = _axis_lengths(call.out_layout, call.out_shape)
+    split = call.in_layout is not None and any(
+        isinstance(e, Part) for e in call.in_layout)
     if shape_only and before is not None:
         if before and after is not None and list(after) == list(before):
             regrouped = _regrouped(before, after)
@@ -316,7 +319,7 @@ def by_layout(call, fields):
             call.in_shape, call.out_shape))
     if call.in_layout is None or call.in_layout == standard_layout(
             len(call.in_shape)):
-        return fields
+        return fields       # a shape-only op on a map without a layout
     if isinstance(call.target, (nn.Linear, nn.LazyLinear)) or \
             call.target is F.linear:
         if call.in_layout[-1] is None and call.out_layout is not None:
