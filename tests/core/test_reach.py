@@ -171,7 +171,17 @@ def test_reads_match_the_direct_definition(layers):
         firsts, lasts = reach._reads(index)[1][0]
         assert firsts == [min(u) if u else core._NO_FIRST for u in units]
         assert lasts == [max(u) if u else core._NO_LAST for u in units]
-    pixels = set().union(*read_sets(layers)[-1])
+    # both ways of reading a window: tap by tap and unit by unit
+    sets = read_sets(layers)
+    for record, below, units in zip(layers[1:], sets, sets[1:]):
+        if record.op != "window":
+            continue
+        reads = ([min(u) if u else core._NO_FIRST for u in below],
+                 [max(u) if u else core._NO_LAST for u in below])
+        args = (reads, len(units), record.kernel[0], record.stride[0],
+                record.pad[0], record.dilation[0], record.pad_mode)
+        assert core._reads_by_tap(*args) == core._reads_by_unit(*args)
+    pixels = set().union(*sets[-1])
     row = core.report(network, "exact").rows[-1]
     if pixels:
         assert row.field == (max(pixels) - min(pixels) + 1,)
@@ -196,3 +206,18 @@ def test_a_merge_reads_what_its_branches_read():
     # a: pixels 0 3 6 9; b: 1 3 5 7 9 11(none), cropped by 2 in front
     assert firsts == [0, 3, 6, 9] and lasts == [5, 7, 9, 9]
     assert core.report(net, "exact").rows[4].field == (10,)
+
+
+def test_huge_kernels_strides_and_dilations_read_in_few_steps():
+    # a unit of the 10**12-tap window reads every pixel; the huge stride
+    # leaves unit 0, which reads pixels 0 and 1, and a unit that reads
+    # padding only; past its first tap the huge dilation reaches nothing,
+    # so unit u reads pixel u - 1 alone: pixel 31 is read by none
+    image = rec("in", "input", length=32)
+    for layer, pixels in (
+            (window("k", [0], 32, 10 ** 12 + 1, pad=5 * 10 ** 11), 32),
+            (window("s", [0], 3, 2, stride=10 ** 8 + 1), 2),
+            (window("d", [0], 32, 3, dilation=10 ** 9, pad=1), 31),
+            (window("t", [0], 64, 10 ** 6, stride=2, op="transposed"), 32)):
+        assert rows(image, layer, dense([1]))[2].field == (pixels,), \
+            layer.name
