@@ -456,14 +456,15 @@ class _Reach:
 
     A conv or pool row's field counts the padding its units read (the
     published convention); a collapsing unit depends on the image pixels
-    the units of its input map read, no more.  Those are not the image:
-    a stride can leave the last pixels unread, and a padded layer's units
-    reach past them only through padding.  Nor is a border unit's share
-    its field clipped to the image: dilation leaves holes, which padding
-    can fill at the border.  So, per map and axis, this follows unit by
-    unit the first and last image pixel the unit reads, through the chain
-    of layers; only for the maps that a collapse or a normalisation over
-    the map reads, and their ancestors, when first asked.
+    the units of its input map read, no more.  Those need not be the
+    whole image: a stride can leave the last pixels unread, though the
+    padded fields of a layer after it reach over them.  Nor does a border
+    unit read all of its field that lies on the image: where dilation
+    leaves holes in it, padding can take the taps that would have read
+    the first pixels.  So, per map and axis, this follows unit by unit
+    the first and last image pixel the unit reads, through the chain of
+    layers; only for the maps that a collapse or a normalisation over the
+    map reads, and their ancestors, when first asked.
 
     The reads of a map are ``(source, axes)``: the index of the input
     layer whose pixels they count and, per axis, the lists ``(firsts,
