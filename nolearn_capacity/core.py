@@ -25,7 +25,7 @@ from . import plain
 # Records and reports live in their own modules; their names stay
 # reachable here, where the rules that use them are.
 from .records import (LayerRecord, LegacyRole, Network, Op,  # noqa: F401
-                      layer_id, spatial_shape)
+                      PadMode, layer_id, spatial_shape)
 from .report import DEFAULT_MIN_CAPACITY, FLAGS, Flag, Report, Row  # noqa
 
 # --------------------------------------------------------------------------
@@ -320,10 +320,15 @@ def _transposed(prev, kernel, stride, crop, dilation, learns):
 SLIDING_RULES = {Op.WINDOW: _window, Op.TRANSPOSED: _transposed}
 
 
-def _collapse(prev, length, image=None):
-    # A unit that sees the whole input map: the union of all its fields,
-    # clipped to the image (``image`` pixels, None: unknown), since what
-    # lies beyond it is padding, which no unit of this kind depends on.
+def _collapse(prev, length, image=None, reach=None):
+    # A unit that sees the whole input map sees every image pixel some
+    # unit of the map reads: its ``reach`` along this axis ((first, last),
+    # () when it reads none; None: not known, see :class:`_Reach`).
+    # Without it, the union of the units' fields clipped to the image
+    # (``image`` pixels, None: unknown): padding is no pixel, but the
+    # clipped union can pass the last pixel read where a stride cut it off.
+    if reach is not None:
+        return _whole(reach) if reach else _nothing(prev)
     if prev.spans is not None and isinstance(length, numbers.Integral):
         # the first period holds the first pixel, the last period the last
         period = len(prev.spans)
@@ -333,12 +338,7 @@ def _collapse(prev, length, image=None):
             whole = (max(whole[0], 0), min(whole[1], image - 1))
             if whole[0] > whole[1]:
                 whole = None
-        if whole is None:
-            return _nothing(prev)
-        size = whole[1] - whole[0] + 1.
-        return AxisState(jump=size, field_min=size, field_max=size,
-                         start=(whole[0] + whole[1] + 1) / 2.,
-                         real_filter=size, spans=(whole,), shift=int(size))
+        return _nothing(prev) if whole is None else _whole(whole)
     span = (length - 1) * prev.jump
     centre = prev.start + span / 2.
     low, high = centre - (prev.field_max + span) / 2., \
@@ -351,17 +351,28 @@ def _collapse(prev, length, image=None):
                      real_filter=total, spans=None)
 
 
+def _whole(span):
+    """The axis of a unit that reads input pixels ``span`` (first, last)."""
+    size = span[1] - span[0] + 1.
+    return AxisState(jump=size, field_min=size, field_max=size,
+                     start=(span[0] + span[1] + 1) / 2., real_filter=size,
+                     spans=(tuple(span),), shift=int(size))
+
+
 def _union_of_carried(carried, image):
     """Per axis, what a unit that depends on every position of the
-    ``carried`` maps (``(axes, lengths)`` each) sees: the union of each
-    map's :func:`_collapse`, clipped to the ``image`` lengths."""
+    ``carried`` maps (``(axes, lengths, reach)`` each, ``reach`` as
+    :meth:`_Reach.of` gives it) sees: the union of each map's
+    :func:`_collapse`."""
     n = len(carried[0][0])
     if len(image) != n or not all(isinstance(v, numbers.Integral)
                                   for v in image):
         image = (None,) * n
-    seen = [_seen_jointly(tuple(_collapse(a, length, size) for a, length, size
-                                in zip(axes, lengths, image)))
-            for axes, lengths in carried]
+    seen = [_seen_jointly(tuple(
+        _collapse(a, length, size,
+                  None if reach is None else reach[axis] if reach else ())
+        for axis, (a, length, size) in enumerate(zip(axes, lengths, image))))
+        for axes, lengths, reach in carried]
     if len(seen) == 1:
         return seen[0]
     seen = [axes for axes in seen if not _sees_nothing(axes[0])] or seen[:1]
@@ -408,12 +419,295 @@ def _crop_offset(mode, length, smallest):
     return (length - smallest) // 2   # 'center'
 
 
+def _merge_offsets(record, shapes, n):
+    """Per input of a merge (spatial ``shapes``), per axis: how many of its
+    units the merge's ``cropping`` drops in front."""
+    offsets = []
+    for shape in shapes:
+        per_axis = []
+        for axis in range(n):
+            mode = record.cropping[axis + 2] if record.cropping and \
+                len(record.cropping) > axis + 2 else None
+            lengths = [s[axis] for s in shapes if len(s) > axis and
+                       s[axis] is not None]
+            length = shape[axis] if len(shape) > axis else None
+            per_axis.append(_crop_offset(mode, length, min(lengths))
+                            if lengths and length is not None else 0)
+        offsets.append(per_axis)
+    return offsets
+
+
+# --------------------------------------------------------------------------
+# Reach: the image pixels the units of a map read at all
+# --------------------------------------------------------------------------
+
+#: Most steps (a unit, or 64 of the taps it reads: those are read in C)
+#: one layer may spend on its reach along one axis, about a second; past
+#: it the reach is not known, and a collapsing row after it takes the
+#: union of fields clipped to the image.
+MAX_REACH_STEPS = 2 ** 20
+
+#: First and last pixel of a unit that reads none (so min / max skip it).
+_NO_FIRST, _NO_LAST = math.inf, -math.inf
+
+
+class _Reach:
+    """The image pixels each unit of a map reads, padding left out.
+
+    A conv or pool row's field counts the padding its units read (the
+    published convention); a collapsing unit depends on the image pixels
+    the units of its input map read, no more.  Those need not be the
+    whole image: a stride can leave the last pixels unread, though the
+    padded fields of a layer after it reach over them.  Nor does a border
+    unit read all of its field that lies on the image: where dilation
+    leaves holes in it, padding can take the taps that would have read
+    the first pixels.  So, per map and axis, this follows unit by unit
+    the first and last image pixel the unit reads, through the chain of
+    layers; only for the maps that a collapse or a normalisation over the
+    map reads, and their ancestors, when first asked.
+
+    The reads of a map are ``(source, axes)``: the index of the input
+    layer whose pixels they count and, per axis, the lists ``(firsts,
+    lasts)`` over its units (``_NO_FIRST`` / ``_NO_LAST`` for a unit that
+    reads nothing); None when not known (variable sizes, geometry that is
+    not integral, an input over :data:`MAX_REACH_STEPS`, branches of
+    different inputs).
+    """
+
+    def __init__(self, layers, states):
+        self.layers, self.states = layers, states
+        self.reads = {}
+
+    def of(self, index):
+        """Per axis, the (first, last) image pixel some unit of map
+        ``index`` reads; () when no unit reads any, None when not known."""
+        reads = self._reads(index)
+        if reads is None or reads[0] != self.states[index].source:
+            return None
+        reach = tuple((min(firsts), max(lasts)) for firsts, lasts in reads[1])
+        if any(first == _NO_FIRST for first, _ in reach):
+            return ()      # a unit is read along every axis, or not at all
+        return reach
+
+    def _reads(self, index):
+        todo, wanted = [index], set()
+        while todo:
+            i = todo.pop()
+            if i not in self.reads and i not in wanted:
+                wanted.add(i)
+                todo.extend(self.layers[i].inputs)
+        for i in sorted(wanted):          # inputs come before their users
+            self.reads[i] = self._reads_of(i)
+        return self.reads[index]
+
+    def _reads_of(self, index):
+        record, state = self.layers[index], self.states[index]
+        lengths = spatial_shape(record)
+        if not state.spatial or not lengths or not all(
+                isinstance(n, numbers.Integral) and n > 0 for n in lengths):
+            return None
+        if record.op == Op.INPUT or not record.inputs:
+            if max(lengths) > MAX_REACH_STEPS:
+                return None
+            # pixel u is unit u (the lists are never changed in place)
+            return index, tuple((units, units) for units in (
+                list(range(n)) for n in lengths))
+        if record.op == Op.MERGE:
+            return self._merged(record, lengths)
+        parent = self.reads[record.inputs[0]]
+        if parent is None or len(parent[1]) != len(lengths):
+            return None
+        if record.op in (Op.WINDOW, Op.TRANSPOSED):
+            values = (record.kernel, record.stride, record.pad,
+                      record.dilation)
+            if not all(len(v) == len(lengths) and all(
+                    isinstance(x, numbers.Integral) for x in v)
+                    for v in values):
+                return None
+            axes = tuple(
+                _window_reads(reads, n, k, s, p, d, record.pad_mode)
+                if record.op == Op.WINDOW else
+                _transposed_reads(reads, n, k, s, p, d)
+                for reads, n, k, s, p, d in zip(parent[1], lengths, *values))
+            return None if None in axes else (parent[0], axes)
+        # per position (pointwise, normalisation, an unknown class kept as
+        # per position): a unit reads what its input's unit reads
+        if all(len(firsts) == n for (firsts, _), n in zip(parent[1],
+                                                           lengths)):
+            return parent
+        return None
+
+    def _merged(self, record, lengths):
+        # a unit reads what its unit in every branch reads; inputs without
+        # spatial axes (a gate) are no map here, as in _merge
+        inputs = [i for i in record.inputs if self.states[i].spatial]
+        branches = [self.reads[i] for i in inputs]
+        if not branches or None in branches or len(
+                {b[0] for b in branches}) > 1 or any(
+                len(b[1]) != len(lengths) for b in branches):
+            return None
+        offsets = _merge_offsets(
+            record, [spatial_shape(self.layers[i]) for i in inputs],
+            len(lengths))
+        axes = []
+        for axis, n in enumerate(lengths):
+            firsts, lasts = [_NO_FIRST] * n, [_NO_LAST] * n
+            for (_, per_axis), offset in zip(branches, offsets):
+                these, those = per_axis[axis]
+                if len(these) == 1:       # broadcast along this axis
+                    these, those = these * n, those * n
+                these = these[offset[axis]:offset[axis] + n]
+                those = those[offset[axis]:offset[axis] + n]
+                if len(these) < n:
+                    return None
+                firsts, lasts = _lower(firsts, these), _higher(lasts, those)
+            axes.append((firsts, lasts))
+        return branches[0][0], tuple(axes)
+
+
+def _lower(values, others):
+    """Elementwise minimum (a comprehension: ``map(min, ...)`` takes three
+    times as long)."""
+    return [a if a <= b else b for a, b in zip(values, others)]
+
+
+def _higher(values, others):
+    """Elementwise maximum."""
+    return [a if a >= b else b for a, b in zip(values, others)]
+
+
+def _folded(position, n, mode):
+    """The input unit a padded ``position`` reads with torch's non-constant
+    pad ``mode``s, on an input of ``n`` units."""
+    if mode == PadMode.REPLICATE:
+        return min(max(position, 0), n - 1)
+    if mode == PadMode.CIRCULAR:
+        return position % n
+    period = 2 * (n - 1)              # reflect: the end units not repeated
+    position = position % period if period else 0
+    return position if position < n else period - position
+
+
+#: Kernels of up to this many taps are read tap by tap (a pass over the
+#: units per tap, in C); longer ones unit by unit (a slice per unit).
+MAX_TAP_PASSES = 64
+
+
+def _window_reads(reads, n_out, kernel, stride, pad, dilation, mode):
+    """Per unit of a window's map, the first and last image pixel it reads
+    (:class:`_Reach`): unit ``u`` reads input units ``u * stride - pad +
+    dilation * m``, ``m < kernel``; a position outside the input is
+    padding, which reads nothing, or for a non-constant ``mode`` the unit
+    :func:`_folded` gives.  None past :data:`MAX_REACH_STEPS`."""
+    by = _reads_by_tap if kernel <= MAX_TAP_PASSES else _reads_by_unit
+    return by(reads, n_out, kernel, stride, pad, dilation, mode)
+
+
+def _reads_by_tap(reads, n_out, kernel, stride, pad, dilation, mode):
+    firsts, lasts = reads
+    n = len(firsts)
+    out_firsts, out_lasts = [_NO_FIRST] * n_out, [_NO_LAST] * n_out
+    steps = 0
+    for m in range(kernel):
+        offset = dilation * m - pad    # unit u reads u * stride + offset
+        # the units whose tap m is on the input: u0 .. u1
+        u0 = max(0, -(offset // stride))
+        u1 = min(n_out - 1, (n - 1 - offset) // stride)
+        if u0 <= u1:
+            lo, hi = u0 * stride + offset, u1 * stride + offset
+            out_firsts[u0:u1 + 1] = _lower(out_firsts[u0:u1 + 1],
+                                           firsts[lo:hi + 1:stride])
+            out_lasts[u0:u1 + 1] = _higher(out_lasts[u0:u1 + 1],
+                                           lasts[lo:hi + 1:stride])
+        steps += 1 + max(0, u1 - u0) // 64
+        if mode != PadMode.CONSTANT:
+            # the units whose tap m is on the padding in front or behind
+            for u in (*range(min(u0, n_out)), *range(max(u1 + 1, 0), n_out)):
+                i = _folded(u * stride + offset, n, mode)
+                out_firsts[u] = min(out_firsts[u], firsts[i])
+                out_lasts[u] = max(out_lasts[u], lasts[i])
+                steps += 1
+        if steps > MAX_REACH_STEPS:
+            return None
+    return out_firsts, out_lasts
+
+
+def _reads_by_unit(reads, n_out, kernel, stride, pad, dilation, mode):
+    firsts, lasts = reads
+    n = len(firsts)
+    out_firsts, out_lasts = [], []
+    steps = 0
+    for u in range(n_out):
+        start = u * stride - pad
+        # the taps on the input: m_lo .. m_hi
+        m_lo = max(0, -(start // dilation))
+        m_hi = min(kernel - 1, (n - 1 - start) // dilation)
+        first, last = _NO_FIRST, _NO_LAST
+        if m_lo <= m_hi:
+            lo, hi = start + dilation * m_lo, start + dilation * m_hi
+            first = min(firsts[lo:hi + 1:dilation])
+            last = max(lasts[lo:hi + 1:dilation])
+            steps += (m_hi - m_lo) // 64
+        if mode != PadMode.CONSTANT:
+            # the taps in front of the input and behind it
+            outside = [range(min(m_lo, kernel)),
+                       range(max(m_hi + 1, 0), kernel)]
+            if mode == PadMode.REPLICATE:   # all read the end unit
+                outside = [taps[:1] for taps in outside]
+            for taps in outside:
+                steps += len(taps)
+                if steps > MAX_REACH_STEPS:
+                    return None
+                for m in taps:
+                    i = _folded(start + dilation * m, n, mode)
+                    first, last = min(first, firsts[i]), max(last, lasts[i])
+        steps += 1
+        if steps > MAX_REACH_STEPS:
+            return None
+        out_firsts.append(first)
+        out_lasts.append(last)
+    return out_firsts, out_lasts
+
+
+def _transposed_reads(reads, n_out, kernel, stride, crop, dilation):
+    """Per unit of a transposed layer's map, the first and last image
+    pixel it reads (:class:`_Reach`): output ``o`` reads input unit ``i``
+    through tap ``m`` when ``o = i * stride + dilation * m - crop``, and
+    the taps of its phase read every ``dilation / gcd``-th input unit
+    (see :func:`_taps`); none past the input's ends."""
+    firsts, lasts = reads
+    n = len(firsts)
+    step = dilation // math.gcd(stride, dilation)
+    out_firsts, out_lasts = [], []
+    steps = 0
+    for o in range(n_out):
+        taps = _taps(kernel, stride, dilation, (o + crop) % stride)
+        first, last = _NO_FIRST, _NO_LAST
+        if taps is not None:
+            # input units top, top - step, ..., bottom: those on the input
+            top = (o + crop - dilation * taps[0]) // stride
+            bottom = top - step * (taps[1] - 1)
+            hi = top - step * max(0, -(-(top - n + 1) // step))
+            lo = bottom + step * max(0, -(bottom // step))
+            if lo <= hi:
+                first = min(firsts[lo:hi + 1:step])
+                last = max(lasts[lo:hi + 1:step])
+                steps += (hi - lo) // step // 64
+        steps += 1
+        if steps > MAX_REACH_STEPS:
+            return None
+        out_firsts.append(first)
+        out_lasts.append(last)
+    return out_firsts, out_lasts
+
+
 def exact_states(network):
     """Walk the graph once; return a :class:`UnitState` per record and the
     warnings found on the way (misaligned merges, unknown classes)."""
     layers = network.layers
     states = []
     warnings = []
+    reach = _Reach(layers, states)
     for index, record in enumerate(layers):
         for i in record.inputs:
             if not 0 <= i < index:
@@ -430,7 +724,7 @@ def exact_states(network):
         else:
             state = _single(record, index, parents[0],
                             layers[record.inputs[0]], warnings,
-                            spatial_shape(layers[parents[0].source]))
+                            spatial_shape(layers[parents[0].source]), reach)
         if state.spatial or record.op == Op.COLLAPSE:
             state.axes = _seen_jointly(state.axes)
             if state.axes and _sees_nothing(state.axes[0]):
@@ -439,14 +733,15 @@ def exact_states(network):
     return states, warnings
 
 
-def _single(record, index, parent, parent_record, warnings, image=()):
+def _single(record, index, parent, parent_record, warnings, image=(),
+            reach=None):
     state = UnitState(parent.axes, parent.source, parent.spatial,
                       parent.approximate, parent.shift_variant,
                       context=parent.context, pooled=parent.pooled,
                       carried=parent.carried)
     if record.op == Op.NORMALISE:
         return _with_map_context(state, parent, parent_record, record, index,
-                                 image)
+                                 image, reach)
     if parent.carried and record.op not in (Op.POINTWISE, Op.FLATTEN):
         if record.op != Op.COLLAPSE:
             # a window over the folded axis, or a reshape back to a map:
@@ -477,11 +772,12 @@ def _single(record, index, parent, parent_record, warnings, image=()):
     if record.op in (Op.COLLAPSE, Op.FLATTEN):
         lengths = _map_lengths(record, index, parent_record, n)
         state.spatial = False
+        carried = ((parent.axes, lengths, _reach_of(reach, record)),)
         if record.op == Op.FLATTEN:
             # a unit is one position's unit: the map's axes, unchanged
-            state.carried = ((parent.axes, lengths),)
+            state.carried = carried
             return state
-        state.axes = _union_of_carried(((parent.axes, lengths),), image)
+        state.axes = _union_of_carried(carried, image)
         state.pooled, state.shift_variant = True, False
         return state
     _check_axes(record, index, n)
@@ -500,6 +796,12 @@ def _single(record, index, parent, parent_record, warnings, image=()):
     return state
 
 
+def _reach_of(reach, record):
+    """The reach (:meth:`_Reach.of`) of ``record``'s input map; None
+    without a :class:`_Reach`."""
+    return None if reach is None else reach.of(record.inputs[0])
+
+
 def _map_lengths(record, index, parent_record, n):
     lengths = spatial_shape(parent_record)
     if len(lengths) != n or any(v is None for v in lengths):
@@ -510,7 +812,8 @@ def _map_lengths(record, index, parent_record, n):
     return lengths
 
 
-def _with_map_context(state, parent, parent_record, record, index, image):
+def _with_map_context(state, parent, parent_record, record, index, image,
+                      reach=None):
     """A normalisation by statistics over the whole map: each unit keeps
     its input's local field (the affine part is per position) and also
     sees, as global context, what a collapse of the map would see."""
@@ -518,7 +821,8 @@ def _with_map_context(state, parent, parent_record, record, index, image):
         pieces = parent.carried
     elif parent.spatial:
         pieces = ((parent.axes, _map_lengths(record, index, parent_record,
-                                             len(parent.axes))),)
+                                             len(parent.axes)),
+                   _reach_of(reach, record)),)
     else:
         return state          # a pooled vector: nothing more to see
     whole = UnitState(_union_of_carried(pieces, image), parent.source,
@@ -549,19 +853,9 @@ def _merge(record, index, parents, layers, warnings):
                          pooled=all(p.pooled for p in parents))
     spatial = [p for p, _ in pairs]
     n = min(len(p.axes) for p in spatial)
-    shapes = [spatial_shape(layers[i]) for _, i in pairs]
-    offsets = []     # per spatial input, per axis: units cropped in front
-    for shape in shapes:
-        per_axis = []
-        for axis in range(n):
-            mode = record.cropping[axis + 2] if record.cropping and \
-                len(record.cropping) > axis + 2 else None
-            lengths = [s[axis] for s in shapes if len(s) > axis and
-                       s[axis] is not None]
-            length = shape[axis] if len(shape) > axis else None
-            per_axis.append(_crop_offset(mode, length, min(lengths))
-                            if lengths and length is not None else 0)
-        offsets.append(per_axis)
+    # per spatial input, per axis: units cropped in front
+    offsets = _merge_offsets(record, [spatial_shape(layers[i])
+                                      for _, i in pairs], n)
     axes = []
     misaligned = []
     for axis in range(n):
@@ -604,7 +898,8 @@ def _merge_carried(parents):
     def pieces(p):
         if p.carried:
             return p.carried
-        return ((p.axes, (1,) * len(p.axes)),) if p.pooled and p.axes else ()
+        return ((p.axes, (1,) * len(p.axes), None),) \
+            if p.pooled and p.axes else ()
     widest = max((p for p in parents if p.carried),
                  key=lambda p: sum(a.field_max for a in p.axes))
     same = [p for p in parents if p.source == widest.source and pieces(p)]

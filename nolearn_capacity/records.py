@@ -62,6 +62,18 @@ class Op(Words):
     UNKNOWN = "unknown"
 
 
+class PadMode(Words):
+    """What a window's padding reads (exact mode's reach of a map)."""
+    #: a constant (zeros, or -inf for max pooling): no pixel
+    CONSTANT = "constant"
+    #: the input mirrored at its end units, which are not repeated
+    REFLECT = "reflect"
+    #: the input's end unit
+    REPLICATE = "replicate"
+    #: the input's other end, wrapped around
+    CIRCULAR = "circular"
+
+
 class LegacyRole(Words):
     """What nolearn 0.6.1's walk makes of a layer (None: it stops)."""
     #: one of nolearn's conv classes: widens the field
@@ -78,6 +90,7 @@ class LayerRecord:
 
     Per-axis tuples (``kernel``, ``stride``, ``pad``, ``dilation``) have one
     entry per spatial axis of the layer's input; ``pad`` is the leading pad.
+    ``pad_mode`` (:class:`PadMode`) says what a window's padding reads.
     ``legacy_role`` (:class:`LegacyRole`) is ``'conv'`` or ``'maxpool'`` for
     the classes nolearn 0.6.1 recognises, and ``legacy_size`` the raw
     ``filter_size`` or ``pool_size`` it multiplies with; ``'fused'`` marks a
@@ -88,7 +101,8 @@ class LayerRecord:
     empty for a layer of the root); ``minor`` marks a layer a reader can
     skip (activation, dropout, flatten), which tables fold into the row
     before.
-    Plain strings are accepted for ``op`` and ``legacy_role``.
+    Plain strings are accepted for ``op``, ``pad_mode`` and
+    ``legacy_role``.
 
     The costs are per example (batch 1): ``mult_adds`` (:func:`mult_adds`),
     ``param_bytes`` (the bytes of the ``n_params`` parameters) and
@@ -106,6 +120,7 @@ class LayerRecord:
     pad: tuple = ()
     dilation: tuple = ()
     learns: bool = False
+    pad_mode: PadMode = PadMode.CONSTANT
     legacy_role: LegacyRole | None = None
     legacy_size: object = None
     cropping: tuple | None = None
@@ -121,6 +136,9 @@ class LayerRecord:
         # error here, not a different rule later.
         if type(self.op) is not Op:
             object.__setattr__(self, "op", Op.of(self.op, "op", self))
+        if type(self.pad_mode) is not PadMode:
+            object.__setattr__(self, "pad_mode", PadMode.of(
+                self.pad_mode, "pad_mode", self))
         if self.legacy_role is not None and \
                 type(self.legacy_role) is not LegacyRole:
             object.__setattr__(self, "legacy_role", LegacyRole.of(

@@ -15,7 +15,8 @@ For a row we take the unit at the centre of its map and its diagonal
 neighbour, and compare per axis the span of input pixels with a non-zero
 gradient with the report's field around its start ``start + unit *
 jump``, both clipped to the pixels any unit of the map reads: field, jump
-and start at once.  A row with a ``context`` (a squeeze-and-excitation
+and start at once.  A collapsing row (a dense layer) is not clipped: its
+field must be those pixels.  A row with a ``context`` (a squeeze-and-excitation
 gate or image pooling upstream) must instead reach the whole image.
 """
 import copy
@@ -256,9 +257,13 @@ def check_rows(report, model, side, rows, spatial_dims=None):
                     continue
                 centre = row.start[axis] + unit[axis] * row.jump[axis]
                 half = row.field[axis] / 2.
-                expected = (max(bounds[axis][0], int(round(centre - half))),
-                            min(bounds[axis][1],
-                                int(round(centre + half)) - 1))
+                expected = (int(round(centre - half)),
+                            int(round(centre + half)) - 1)
+                if row.op != "collapse":
+                    # a collapsing unit's field is already the pixels
+                    # the map reads: unclipped, so that it must say so
+                    expected = (max(bounds[axis][0], expected[0]),
+                                min(bounds[axis][1], expected[1]))
                 context_ok = True
                 if row.global_context:
                     # every net here pads, so a pooled input saw the whole

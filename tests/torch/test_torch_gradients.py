@@ -17,7 +17,11 @@ measure from d unit / d input:
 * the centre of the field, for layers whose units all look alike;
 
 and compare with ``core.report(network)``: see :func:`check` for what must
-match where.  Mismatches that come from core.py are xfail(strict=True)
+match where.  Most nets end in a head (a ``Linear`` after ``Flatten``, an
+adaptive average pool, a mean over the axes), whose unit depends on every
+pixel some unit of the map reads, borders included: its row must give
+exactly the first and last pixel with a non-zero gradient
+(:func:`check_collapse_rows`).  Mismatches that come from core.py are xfail(strict=True)
 tests at the end, each with a minimal net.
 """
 import math
@@ -121,21 +125,58 @@ def build_layer(spec, ndim, c_in):
     raise ValueError(spec)
 
 
+class SpatialMean(nn.Module):
+    """The mean over the ``ndim`` spatial axes (torch's ``mean`` method)."""
+
+    def __init__(self, ndim):
+        super().__init__()
+        self.dims = tuple(range(2, 2 + ndim))
+
+    def forward(self, x):
+        return x.mean(dim=self.dims)
+
+
 def build_sequence(spec, ndim, channels):
     layers = []
     for item in spec:
+        if item[0] == "head":
+            continue        # added by with_head, once the size is known
         layer, channels = build_layer(item, ndim, channels)
         layers.append(layer)
     return nn.Sequential(*layers), channels
 
 
-def build(spec, ndim):
-    """A spec list -> a float64 nn.Sequential with positive weights."""
-    net = build_sequence(spec, ndim, 1)[0].double().eval()
+def _positive(net):
+    net = net.double().eval()
     with torch.no_grad():
         for p in net.parameters():
             p.fill_(0.5)
     return net
+
+
+def build(spec, ndim):
+    """A spec list -> a float64 nn.Sequential with positive weights (its
+    head, if any, left out: see :func:`with_head`)."""
+    return _positive(build_sequence(spec, ndim, 1)[0])
+
+
+def with_head(net, spec, ndim, size):
+    """``net`` followed by the head its spec ends with (``("head",
+    kind)``), for an input of ``size`` per axis: a collapsing layer, whose
+    unit depends on every pixel some unit of the map reads."""
+    kind = spec[-1][1] if spec and spec[-1][0] == "head" else None
+    if kind is None:
+        return net
+    if kind == "linear":
+        with torch.no_grad():
+            out = net(torch.zeros((1, 1) + (size,) * ndim,
+                                  dtype=torch.float64))
+        head = [nn.Flatten(), nn.Linear(out[0].numel(), 2, bias=False)]
+    elif kind == "adaptive":
+        head = [_cls("AdaptiveAvgPool", ndim)(1)]
+    else:
+        head = [SpatialMean(ndim)]
+    return _positive(nn.Sequential(*net, *head))
 
 
 # --------------------------------------------------------------------------
@@ -215,6 +256,9 @@ def nets(draw):
     for position in range(draw(st.integers(1, 4))):
         item, jump = draw(layer_specs(ndim, jump, first=position == 0))
         spec.append(item)
+    head = draw(st.sampled_from([None, "linear", "adaptive", "mean"]))
+    if head:
+        spec.append(("head", head))
     return ndim, tuple(spec)
 
 
@@ -319,7 +363,8 @@ def measure(net, ndim, size, report):
     results = []
     for row, period, margin in zip(report.rows, cycle, margins(report.rows)):
         out = outputs[row.name]
-        if not period or out.dim() != ndim + 2 or row.index == 0:
+        if not period or out.dim() != ndim + 2 or row.index == 0 or \
+                row.op == "collapse":      # see check_collapse_rows
             results.append(None)
             continue
         samples = []        # (axis, unit along it)
@@ -391,7 +436,10 @@ def check(ndim, spec, strict=False):
     """
     net = build(spec, ndim)
     size = input_size(net, ndim)
+    net = with_head(net, spec, ndim, size)
     network, report = analysed(net, ndim, size)
+    if spec and spec[-1][0] == "head":
+        assert report.rows[-1].op == "collapse", spec[-1]
     widest_branch = descendants(network, {
         r.index for r in report.rows if "misaligned" in r.flags})
     problems = []
@@ -440,7 +488,42 @@ def check(ndim, spec, strict=False):
                     problems.append("{}: centre of unit {} is {}, "
                                     "measured {}".format(where, u, expected,
                                                          centre))
+    problems += check_collapse_rows(net, ndim, size, report)
     return report, problems
+
+
+def check_collapse_rows(net, ndim, size, report):
+    """Collapsing rows (a dense layer, a global pool, a mean over the
+    axes) against the gradient of their output: per axis, field and start
+    are those of the first and last pixel with a non-zero gradient, the
+    pixels some unit of the map reads; field 0 when there is none."""
+    rows = [r for r in report.rows if r.op == "collapse"]
+    if not rows:
+        return []
+    x = torch.zeros((1, 1) + (size,) * ndim, dtype=torch.float64,
+                    requires_grad=True)
+    outputs = node_outputs(net, x)
+    problems = []
+    for row in rows:
+        (grad,) = torch.autograd.grad(outputs[row.name].sum(), x,
+                                      retain_graph=True)
+        g = grad[0, 0].abs()
+        mask = g > ZERO * max(float(g.max()), 1e-300)
+        for axis in range(ndim):
+            other = tuple(d for d in range(ndim) if d != axis)
+            idx = torch.nonzero(mask.any(dim=other) if other else mask
+                                ).flatten().tolist()
+            measured = (idx[0], idx[-1] + 1) if idx else None
+            said = (row.start[axis] - row.field[axis] / 2.,
+                    row.start[axis] + row.field[axis] / 2.) \
+                if row.field[axis] else None
+            if said != measured or row.field_min[axis] != row.field[axis]:
+                problems.append(
+                    "collapse row {} axis {}: pixels {} (field {}-{}), "
+                    "measured {}".format(row.name, axis, said,
+                                         row.field_min[axis],
+                                         row.field[axis], measured))
+    return problems
 
 
 # --------------------------------------------------------------------------
@@ -493,6 +576,51 @@ def test_fields_jumps_and_centres_match_gradients(net_spec):
         [max(p) for p in periods(report.rows) if p] + [1]) <= MAX_PERIOD)
     report, problems = check(ndim, spec, strict=True)
     assert not problems, "\n".join([repr(spec)] + problems + [str(report)])
+
+
+@pytest.mark.parametrize("mode, pixels", [
+    ("zeros", 3), ("circular", 6), ("reflect", 6), ("replicate", 9)])
+def test_a_dense_unit_sees_what_the_padding_reads(mode, pixels):
+    # 4 units of 3 pixels each (pixels 0-11), then a 1-tap conv with
+    # stride 3 and padding 1: its unit 1 reads unit 2 (pixels 6-8), its
+    # unit 0 the padding in front: no pixel, or unit 3, 1 or 0
+    spec = (("conv", (3,), (3,), (0,), (1,), "zeros", 1),
+            ("conv", (1,), (3,), (1,), (1,), mode, 1), ("head", "linear"))
+    net = with_head(build(spec, 1), spec, 1, 12)
+    _, report = analysed(net, 1, 12)
+    assert report.rows[-1].op == "collapse"
+    assert report.rows[-1].field == (pixels,)
+    assert not check_collapse_rows(net, 1, 12, report)
+
+
+class Pad(nn.Module):
+    """``F.pad`` with a mode."""
+
+    def __init__(self, widths, mode):
+        super().__init__()
+        self.widths, self.mode = widths, mode
+
+    def forward(self, x):
+        return nn.functional.pad(x, self.widths, mode=self.mode)
+
+
+@pytest.mark.parametrize("pad, pixels", [
+    (nn.ZeroPad1d((1, 0)), 3), (nn.CircularPad1d((1, 0)), 6),
+    (nn.ReflectionPad1d((1, 0)), 6), (nn.ReplicationPad1d((1, 0)), 9),
+    (Pad((1, 0), "constant"), 3), (Pad((1, 0), "circular"), 6),
+    (Pad((1, 0), "reflect"), 6), (Pad((1, 0), "replicate"), 9)],
+    ids=lambda v: type(v).__name__ + getattr(v, "mode", "")
+    if isinstance(v, nn.Module) else str(v))
+def test_pad_layers_read_what_their_mode_reads(pad, pixels):
+    # as above, with the padding a layer of its own
+    net = _positive(nn.Sequential(
+        nn.Conv1d(1, 2, 3, stride=3, bias=False), pad,
+        nn.Conv1d(2, 2, 1, stride=3, bias=False), nn.Flatten(),
+        nn.Linear(4, 2, bias=False)))
+    _, report = analysed(net, 1, 12)
+    assert report.rows[-1].op == "collapse"
+    assert report.rows[-1].field == (pixels,)
+    assert not check_collapse_rows(net, 1, 12, report)
 
 
 # 'area' is adaptive pooling: downsampling is a window only when the

@@ -12,10 +12,13 @@ def conv(call, n_axes):
     # a module's weight is laid out as the function's: the kernel last
     kernel = spatial(call.arg(1, "weight").shape)
     dilation = per_axis(call.arg(5, "dilation", 1), n_axes, "dilation")
-    # padding_mode (reflect, circular, ...) only changes border values
     pad = conv_leading_pad(call.arg(4, "padding", 0), kernel, dilation)
-    return window(n_axes, kernel, call.arg(3, "stride", 1), pad, dilation,
-                  learns=True)
+    record = window(n_axes, kernel, call.arg(3, "stride", 1), pad, dilation,
+                    learns=True)
+    # a module's padding_mode: what its padding reads (F.convNd pads zeros)
+    mode = getattr(call.target, "padding_mode", "zeros")
+    record["pad_mode"] = "constant" if mode == "zeros" else mode
+    return record
 
 
 @register_module_rule(nn.ConvTranspose1d, nn.ConvTranspose2d,

@@ -17,7 +17,25 @@ from .shape import same_spatial
                                "CircularPad3d") if hasattr(nn, n)])
 @register_function_rule(*named("F.pad"))
 def pad(call, n_axes):
-    return window(n_axes, pad=leading_pads(call.arg(1, "pad"), n_axes))
+    record = window(n_axes, pad=leading_pads(call.arg(1, "pad"), n_axes))
+    record["pad_mode"] = pad_mode(call)
+    return record
+
+
+#: What the padding of each pad module reads; the rest pad a constant.
+PAD_MODULE_MODES = {
+    **{getattr(nn, "{}{}d".format(name, n)): mode
+       for name, mode in (("ReflectionPad", "reflect"),
+                          ("ReplicationPad", "replicate"),
+                          ("CircularPad", "circular"))
+       for n in (1, 2, 3) if hasattr(nn, "{}{}d".format(name, n))}}
+
+
+def pad_mode(call):
+    """A pad module's or ``F.pad``'s mode, as a record's ``pad_mode``."""
+    if isinstance(call.target, nn.Module):
+        return PAD_MODULE_MODES.get(type(call.target), "constant")
+    return call.arg(2, "mode", "constant")
 
 
 def _index(call, n_axes):
