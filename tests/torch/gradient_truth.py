@@ -173,10 +173,14 @@ def _unit(row, report, out, dims, step):
             index[d] = u
         return tuple(index), unit
     if row.op == "flatten":
-        # channel 0 at the map's centre unit (and its diagonal neighbour)
-        lengths = report.rows[row.inputs[0]].output_shape[2:]
+        # every channel at the map's centre unit (and its diagonal
+        # neighbour), as a map row is checked: a channel alone may see
+        # less than its position does (a concat of branches)
+        channels, *lengths = report.rows[row.inputs[0]].output_shape[1:]
         unit = [min(n // 2 + step, n - 1) for n in lengths]
-        return (0, unit[0] * lengths[1] + unit[1]), unit
+        position = unit[0] * lengths[1] + unit[1]
+        return (0, torch.arange(channels) * (lengths[0] * lengths[1]) +
+                position), unit
     return (0, step), [0, 0]
 
 

@@ -9,11 +9,12 @@ and three quarters of the spatial rows) we take the unit at the centre of
 the map and its diagonal neighbour, and compare per axis the span of input
 pixels with a non-zero gradient with the report's field around its start
 ``start + unit * jump``, both clipped to the image: field, jump and start
-at once.  A flatten row is checked the same way at the unit that carries
-channel 0 of the map's centre unit (it sees what that unit sees), and the
-first dense row after it at two of its units (the pixels the map reads,
-unclipped; AlexNet and VGG keep their classifier layers, 8 units wide).  A row flagged ``global-context`` (a squeeze-and-excitation
-gate or image pooling upstream) must instead reach the whole image, as
+at once.  A flatten row is checked the same way at the units that carry
+every channel of the map's centre unit (they see what that unit sees),
+and the first dense row after it at two of its units (the pixels the map
+reads, unclipped; AlexNet and VGG keep their classifier layers, 8 units
+wide).  A row flagged ``global-context`` (a squeeze-and-excitation gate
+or image pooling upstream) must instead reach the whole image, as
 its ``context`` says.  Families that do not match today are strict xfails
 naming the reason, so this file lists exactly what remains.  The oracle
 lives in ``gradient_truth.py``, shared with ``bench/heldout.py``.
