@@ -274,8 +274,11 @@ def check_net(spec):
             queries.update((p, u) for u in oracle.neighbours(base[m], ndim))
     last = spatial[-1]
     head = len(built.layers) - 1 if last != len(built.layers) - 1 else None
+    # every unit of the head at once: a global pool's unit is one
+    # channel's mean, which a concat fills from one of its branches
+    whole_head = oracle.ChannelsAt(0, 1)
     if head is not None:
-        queries.add((head, 0))
+        queries.add((head, whole_head))
     # the flattened units of the map's base unit and neighbours, every
     # channel summed as for the map's units (a concat's channels differ)
     flat = last + 1 if spec.get("head") == "flatten" else None
@@ -371,7 +374,7 @@ def check_net(spec):
     whole_map = all(lo == 0 and hi == n - 1 for (lo, hi), n in
                     zip(ranges[last], lengths))
     if head is not None:
-        f = fields[(head, 0)]
+        f = fields[(head, whole_head)]
         row = rows[head]
         if exact_borders:
             # every pixel some unit of the map reads, padding left out,
@@ -449,6 +452,16 @@ SHORT_OF_THE_LAST_PIXEL = {
 
 # Hand-written nets: the cases the generator is meant to reach, pinned.
 PINNED = {
+    # found by the soak profile: a global pool's unit 0 is the mean of
+    # channel 0, which the concat takes from the 1x1 branch alone (even
+    # pixels); the row is every unit's, the union over the channels
+    "global pool over a concat of branches": {
+        "ndim": 2, "channels": 1, "head": "global", "ops": [
+            ("merge", "concat",
+             [("conv", 1, (1, 1), (2, 2), (0, 0), "none")],
+             [("conv", 1, (3, 3), (2, 2), (1, 1), "relu")], (1, 1)),
+            ("nonlin", "none"),
+            ("pool", "avg_inc", (1, 1), None, (0, 0), False)]},
     # found by the soak profile: a flattened concat of branches whose
     # fields differ (1 and 3) sees their union, as the map's units do
     "flattened concat of unequal branches, 2D": {
