@@ -33,7 +33,7 @@ import torchscan  # noqa: E402
 import nolearn_capacity  # noqa: E402
 import zoo  # noqa: E402
 
-REPEATS = 3
+REPEATS = 7
 
 
 def best(function):
