@@ -524,6 +524,14 @@ class _Reach:
                     isinstance(x, numbers.Integral) for x in v)
                     for v in values):
                 return None
+            if record.op == Op.WINDOW and all(
+                    k == 1 and s == 1 and p == 0 and len(firsts) == n
+                    for k, s, p, (firsts, _), n in zip(
+                        record.kernel, record.stride, record.pad,
+                        parent[1], lengths)):
+                # a 1x1 window (most layers of a mobile net): unit u reads
+                # what its input's unit u reads
+                return parent
             axes = tuple(
                 _window_reads(reads, n, k, s, p, d, record.pad_mode)
                 if record.op == Op.WINDOW else
