@@ -339,10 +339,16 @@ def fit(spec, wanted=3, max_steps=200):
     least ``wanted`` interior units per axis; returns ``(built, ranges)``.
 
     The search starts well below :func:`rough_size` (an upper bound) and
-    grows each short axis by about 1/8 per step.
+    grows each short axis by about 1/8 per step, up to four times that
+    bound: past it the net has no interior (a soak run met such a net
+    with a dense head, whose weights grew with the input until they
+    filled the machine's memory).
     """
-    size = [max(2, r // 3) for r in rough_size(spec)]
+    rough = rough_size(spec)
+    size = [max(2, r // 3) for r in rough]
     for _ in range(max_steps):
+        if any(n > 4 * r + 64 for n, r in zip(size, rough)):
+            break
         try:
             built = build(spec, size)
             ranges = interior_ranges(built)
@@ -355,7 +361,9 @@ def fit(spec, wanted=3, max_steps=200):
             return built, ranges
         for axis in short:
             size[axis] += max(1, size[axis] // 8)
-    raise NoInterior("no input size up to {} fits {}".format(size, spec))
+    error = NoInterior("no input size up to {} fits {}".format(size, spec))
+    error.size = tuple(size)
+    raise error
 
 
 # --------------------------------------------------------------------------

@@ -558,6 +558,22 @@ def test_a_net_without_interior_units_is_not_measured():
         check_net(spec)
 
 
+def test_the_search_for_an_interior_stops_at_a_bounded_size():
+    # found by a soak run: branches on different grids, then a flattened
+    # dense head; the input grew, with the head's weights, past memory
+    spec = {"ndim": 2, "channels": 2, "head": "flatten", "ops": [
+        ("merge", "sum", [("pool", "avg_inc", (1, 3), (1, 2), (0, 1),
+                           True)], [], (1, 1)),
+        ("merge", "concat", [("pad", 0)],
+         [("pad", (2, 2)), ("conv", 1, (2, 2), (2, 3), (1, 2), "linear")],
+         (1, 2))]}
+    with pytest.raises(oracle.NoInterior) as error:
+        oracle.fit(spec)
+    # the last step grows an axis by 1/8 past the bound at most
+    assert all(n <= (4 * r + 64) * 9 // 8 + 1 for n, r in zip(
+        error.value.size, oracle.rough_size(spec)))
+
+
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_pinned_nets(name):
     stats = check_net(PINNED[name])
