@@ -113,7 +113,9 @@ class Tracer(torch.fx.Tracer):
     for symbolic sizes, which tracing a module never produces."""
 
     def __init__(self, inputs, meta=False):
-        super().__init__()
+        # no autowrap of `math`: sizes reach model code as numbers, and
+        # looking for math functions in every module's globals costs more
+        super().__init__(autowrap_modules=())
         self._leaves = {}
         self.inputs = list(inputs)
         self.meta = meta
@@ -185,13 +187,14 @@ class Tracer(torch.fx.Tracer):
 
     def create_node(self, kind, target, args, kwargs, name=None,
                     type_expr=None):
-        stack, self.module_stack = self.module_stack, OrderedDict()
-        try:
-            node = super().create_node(kind, target, (), {}, name, type_expr)
-        finally:
-            self.module_stack = stack
-        if stack and "nn_module_stack" not in node.meta:
-            node.meta["nn_module_stack"] = OrderedDict(stack)
+        # the graph's own call, without fx's tracer-level bookkeeping (scope
+        # table, preserved-meta and stack-trace checks) and with a plain
+        # name: rows are named from targets and module paths, never from
+        # fx's names, and making one from the target costs two regexes
+        node = self.graph.create_node(kind, target, (), {}, name or "_",
+                                      type_expr)
+        if self.module_stack:
+            node.meta["nn_module_stack"] = OrderedDict(self.module_stack)
         if args or kwargs:
             # what the `args` setter runs, without re-filing the node in the
             # graph's (op, target) lookup table, which args do not change

@@ -141,6 +141,9 @@ def _reshaped(in_shape, out_shape, layout):
     (into the batch, two axes in one dim, a coarse part into channels)
     loses the layout.  The batch is taken to be dimension 0, in and out,
     as in every net that regroups a map this way."""
+    kept = _kept_tail(in_shape, out_shape, layout)
+    if kept is not None:
+        return kept
     spans = _spans(in_shape, layout)
     groups = _groups(in_shape, out_shape)
     if spans is None or groups is None:
@@ -200,6 +203,24 @@ def _reshaped(in_shape, out_shape, layout):
             result[j] = (axis, step, out_shape[j])
             step *= out_shape[j]
     return _entries(result)
+
+
+def _kept_tail(in_shape, out_shape, layout):
+    """The layout when the spatial axes are the last dims, whole, and the
+    reshape keeps those dims as they are (a channel shuffle's views, a
+    flatten or unflatten of the channels), else None (also where an axis
+    has length 1, which the general rule places with care).  In row-major
+    order a reshape that keeps the trailing sizes keeps each element's
+    index along them: the general regrouping finds the same layout."""
+    k = len(layout) - max((d + 1 for d, e in enumerate(layout)
+                           if e is None), default=0)
+    if k == 0 or len(out_shape) <= k or any(
+            isinstance(e, Part) for e in layout[-k:]) or \
+            1 in in_shape[-k:] or \
+            tuple(in_shape[-k:]) != tuple(out_shape[-k:]) or \
+            product(in_shape) != product(out_shape):
+        return None
+    return (None,) * (len(out_shape) - k) + tuple(layout[-k:])
 
 
 def _entries(spans):
