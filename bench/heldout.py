@@ -24,7 +24,9 @@ row that is not exact), then a summary; exits 1 if a row's numbers do not
 match the gradient without an ``approximate`` flag, or match it with one.
 A row flagged ``approximate`` whose numbers are off is counted, not failed,
 and so is one whose global context is right (the gradient then reaches the
-whole image, and the local field the flag is about cannot be seen).
+whole image, and the local field the flag is about cannot be seen), or
+whose units' fields fill every pixel the map reads (a wider field would
+look the same: the check cannot judge the flag).
 """
 import argparse
 import os
@@ -182,6 +184,12 @@ def verdict(check):
         # the check sees the whole-image context only, not the local
         # field the flag is about
         return "approx-context-exact"
+    if check.exact and approximate and all(
+            a.measured == a.bounds for a in check.axes):
+        # every checked unit's field fills all the pixels the map reads:
+        # a field as wide and a wider one look alike, so the check
+        # cannot judge the flag
+        return "approx-indeterminate"
     if check.exact:
         return "approx-but-exact" if approximate else "exact"
     return "approx-wrong" if approximate else "MISMATCH"
@@ -268,6 +276,7 @@ COLUMNS = [("model", "name"), ("input", "side"), ("rows", "rows"),
            ("checked", "checked"), ("exact", "exact"),
            ("MISMATCH", "MISMATCH"), ("approx-wrong", "approx-wrong"),
            ("approx-but-exact", "approx-but-exact"),
+           ("approx, can't tell", "approx-indeterminate"),
            ("approx, context exact", "approx-context-exact"),
            ("flagged approx", "approximate"), ("token rows", "tokens"),
            ("s", "seconds")]
