@@ -1,5 +1,6 @@
 """What the rules see of a call (:class:`Call`, :class:`TensorInfo`) and
 the per-axis helpers that turn torch's sizes into record fields."""
+import functools
 import operator
 from dataclasses import dataclass, field
 
@@ -133,8 +134,10 @@ def flat(values):
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def standard_layout(rank):
-    """(batch, channels, *spatial): ``(None, None, 0, 1, ...)``."""
+    """(batch, channels, *spatial): ``(None, None, 0, 1, ...)``; asked for
+    at every call, and a tuple, so made once per rank."""
     return (None,) * min(rank, 2) + tuple(range(rank - 2))
 
 

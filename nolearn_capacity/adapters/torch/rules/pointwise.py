@@ -98,20 +98,28 @@ MINOR_FUNCTIONS = ACTIVATION_FUNCTIONS + tuple(named(
     "flatten", "contiguous")
 
 
-def _listed(target, modules, functions):
-    """Whether ``target`` is an instance of ``modules`` or one of
-    ``functions``."""
-    if isinstance(target, nn.Module):
-        return isinstance(target, modules)
-    try:
-        return target in functions
-    except TypeError:       # an unhashable target
-        return False
+def _listed(modules, functions):
+    """A test of whether a target is an instance of ``modules`` or one of
+    ``functions``; asked of every call, so each class's answer is kept."""
+    functions = frozenset(functions)
+    by_class = {}
+
+    def listed(target):
+        if isinstance(target, nn.Module):
+            cls = type(target)
+            found = by_class.get(cls)
+            if found is None:
+                found = by_class[cls] = issubclass(cls, modules)
+            return found
+        try:
+            return target in functions
+        except TypeError:       # an unhashable target
+            return False
+    return listed
 
 
-def is_minor(target):
-    """Whether a row for ``target`` is one a reader can skip."""
-    return _listed(target, MINOR_MODULES, MINOR_FUNCTIONS)
+#: Whether a row for a target is one a reader can skip.
+is_minor = _listed(MINOR_MODULES, MINOR_FUNCTIONS)
 
 
 #: Per-position modules whose output has their input's shape and dtype
@@ -130,6 +138,5 @@ def keeps_shape(target):
 register_function_rule(*POINTWISE_FUNCTIONS)(fixed_op("pointwise"))
 
 
-def is_activation(target):
-    """Whether ``target`` is a nonlinearity (see :data:`ACTIVATION_MODULES`)."""
-    return _listed(target, ACTIVATION_MODULES, ACTIVATION_FUNCTIONS)
+#: Whether a target is a nonlinearity (see :data:`ACTIVATION_MODULES`).
+is_activation = _listed(ACTIVATION_MODULES, ACTIVATION_FUNCTIONS)
