@@ -218,9 +218,15 @@ def _exact(state, spans, shift):
     return state
 
 
+def _integral(value):
+    """True for an int of any kind (numpy's too).  Plain ints are asked
+    first: the ABC check takes ten times as long, and the walk asks for
+    every kernel, stride, pad and map length."""
+    return type(value) is int or isinstance(value, numbers.Integral)
+
+
 def _tracked(prev, *values):
-    return prev.spans is not None and all(
-        isinstance(v, numbers.Integral) for v in values)
+    return prev.spans is not None and all(map(_integral, values))
 
 
 def _progression_union(prev, first, step, count):
@@ -329,7 +335,7 @@ def _collapse(prev, length, image=None, reach=None):
     # clipped union can pass the last pixel read where a stride cut it off.
     if reach is not None:
         return _whole(reach) if reach else _nothing(prev)
-    if prev.spans is not None and isinstance(length, numbers.Integral):
+    if prev.spans is not None and _integral(length):
         # the first period holds the first pixel, the last period the last
         period = len(prev.spans)
         whole = _union(_span_of(prev, u) for u in set(range(min(
@@ -365,8 +371,7 @@ def _union_of_carried(carried, image):
     :meth:`_Reach.of` gives it) sees: the union of each map's
     :func:`_collapse`."""
     n = len(carried[0][0])
-    if len(image) != n or not all(isinstance(v, numbers.Integral)
-                                  for v in image):
+    if len(image) != n or not all(map(_integral, image)):
         image = (None,) * n
     seen = [_seen_jointly(tuple(
         _collapse(a, length, size,
@@ -399,8 +404,9 @@ def _nothing(axis):
 
 
 def _sees_nothing(axis):
+    # a span is a (first, last) pair, never empty: only None is false
     return axis.field_max == 0 or (
-        axis.spans is not None and all(s is None for s in axis.spans))
+        axis.spans is not None and not any(axis.spans))
 
 
 def _seen_jointly(axes):
@@ -504,7 +510,7 @@ class _Reach:
         record, state = self.layers[index], self.states[index]
         lengths = spatial_shape(record)
         if not state.spatial or not lengths or not all(
-                isinstance(n, numbers.Integral) and n > 0 for n in lengths):
+                _integral(n) and n > 0 for n in lengths):
             return None
         if record.op == Op.INPUT or not record.inputs:
             if max(lengths) > MAX_REACH_STEPS:
@@ -520,8 +526,7 @@ class _Reach:
         if record.op in (Op.WINDOW, Op.TRANSPOSED):
             values = (record.kernel, record.stride, record.pad,
                       record.dilation)
-            if not all(len(v) == len(lengths) and all(
-                    isinstance(x, numbers.Integral) for x in v)
+            if not all(len(v) == len(lengths) and all(map(_integral, v))
                     for v in values):
                 return None
             if record.op == Op.WINDOW and all(
