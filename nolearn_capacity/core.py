@@ -258,6 +258,10 @@ def _window(prev, kernel, stride, pad, dilation, learns):
         real_filter=growth + prev.jump if learns else prev.real_filter)
     if not _tracked(prev, kernel, stride, pad, dilation):
         return _exact(state, None, 0)
+    if kernel == 1 and stride == 1 and pad == 0:
+        # a 1x1 window (most layers of a mobile net): unit u reads its
+        # input's unit u, so the spans are its input's
+        return _exact(state, prev.spans, prev.shift)
     # unit u reads units u * stride + dilation * m - pad of its input
     period = len(prev.spans) // math.gcd(len(prev.spans), stride)
     if period * min(kernel, len(prev.spans)) > MAX_LOOKUPS:
