@@ -954,14 +954,17 @@ def _context(parents, source, n):
 def _union_of_branches(state, options, offsets):
     """A merged unit sees what its unit in every branch sees: the union
     (branches of equal jump; else the widest branch's formulas)."""
-    from fractions import Fraction   # here: it costs `import` a millisecond
     options_offsets = [(a, off) for a, off in zip(options, offsets)
                        if not _sees_nothing(a)]
     if not options_offsets:
         return _nothing(state)
     options, offsets = zip(*options_offsets)
-    if any(a.spans is None for a in options) or len({
-            Fraction(a.shift, len(a.spans)) for a in options}) > 1:
+    first = options[0]
+    # the spans move by the same shift per unit (shift / period) in every
+    # branch: compared crosswise, in ints
+    if any(a.spans is None for a in options) or any(
+            a.shift * len(first.spans) != first.shift * len(a.spans)
+            for a in options):
         return _exact(state, None, 0)
     period = 1
     for a in options:
@@ -970,7 +973,6 @@ def _union_of_branches(state, options, offsets):
         return _exact(state, None, 0)
     spans = [_union(_span_of(a, u + off) for a, off in zip(options, offsets))
              for u in range(period)]
-    first = options[0]
     return _exact(state, spans, first.shift * period // len(first.spans))
 
 
