@@ -1055,36 +1055,52 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
                   network.total_param_bytes)
 
 
+def _axis_columns(axes, image):
+    """A row's per-axis columns (jump, field, field_min, start,
+    real_filter, capacity, coverage) for units with ``axes`` over an
+    image of ``image`` pixels."""
+    jump = tuple(a.jump for a in axes)
+    field = tuple(a.field_max for a in axes)
+    field_min = tuple(a.field_min for a in axes)
+    real_filter = tuple(a.real_filter for a in axes)
+    if 0 in field_min:
+        # a unit empty along one axis sees nothing along every axis
+        field_min = (0.,) * len(axes)
+    # a unit that sees nothing (zeros from a strided transposed conv, then
+    # a stride that keeps only those) learns nothing
+    capacity = tuple(100. * r / f if f else 0.
+                     for r, f in zip(real_filter, field))
+    coverage = tuple(100. * f / size for f, size in zip(field, image))
+    return (jump, field, field_min, tuple(a.start for a in axes),
+            real_filter, capacity, coverage)
+
+
 def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
     """Per-axis receptive fields over the graph, as a :class:`Report`."""
     states, warnings = exact_states(network)
     layers = network.layers
     several_inputs = sum(1 for r in layers if r.op == Op.INPUT) > 1
+    # (id of the axes, source) -> their columns: a pointwise layer's state
+    # holds its input's axes, the same tuple, so most rows of a net share
+    # them (``states`` keeps every tuple alive, so no id is reused)
+    columns = {}
     rows = []
     for i, (record, state) in enumerate(zip(layers, states)):
         row = _base_row(record, i)
         image = spatial_shape(layers[state.source])
         if state.axes and len(image) == len(state.axes):
-            if any(v is None or v <= 0 for v in image):
-                raise BadShapeError(
-                    "{}: coverage needs a fixed image size, got output shape "
-                    "{}".format(layer_id(layers[state.source], state.source),
-                                layers[state.source].output_shape))
-            axes = state.axes
-            row.jump = tuple(a.jump for a in axes)
-            row.field = tuple(a.field_max for a in axes)
-            # a unit empty along one axis sees nothing along every axis
-            blind = any(a.field_min == 0 for a in axes)
-            row.field_min = tuple(0. if blind else a.field_min for a in axes)
-            row.start = tuple(a.start for a in axes)
-            row.real_filter = tuple(a.real_filter for a in axes)
-            # a unit that sees nothing (zeros from a strided transposed
-            # conv, then a stride that keeps only those) learns nothing
-            row.capacity = tuple(100. * a.real_filter / a.field_max
-                                 if a.field_max else 0. for a in axes)
-            row.coverage = tuple(100. * a.field_max / size
-                                 for a, size in zip(axes, image))
-            if len(state.context) == len(axes):
+            key = id(state.axes), state.source
+            if key not in columns:
+                if any(v is None or v <= 0 for v in image):
+                    raise BadShapeError(
+                        "{}: coverage needs a fixed image size, got output "
+                        "shape {}".format(
+                            layer_id(layers[state.source], state.source),
+                            layers[state.source].output_shape))
+                columns[key] = _axis_columns(state.axes, image)
+            (row.jump, row.field, row.field_min, row.start, row.real_filter,
+             row.capacity, row.coverage) = columns[key]
+            if len(state.context) == len(state.axes):
                 # the unit sees every pixel its pooled input saw: that
                 # share of the image is its coverage; the field columns
                 # keep the local field
