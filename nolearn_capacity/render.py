@@ -473,7 +473,7 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
             cells[1] = _painted(cells[1], colour_for(
                 row.capacity, row.coverage, report.min_capacity))
     if tablefmt == "simple" and not color and body and all(
-            c.isascii() for cells in body for c in cells):
+            all(map(str.isascii, cells)) for cells in body):
         return _simple_table(headers, body)
     return tabulate(body, headers, tablefmt=tablefmt, disable_numparse=True)
 
@@ -481,17 +481,17 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
 def _simple_table(headers, body):
     """tabulate's ``'simple'`` table of text cells (left-aligned, every
     column at least two wider than its header), for ASCII cells without
-    colour codes: tabulate's cell typing and width measuring take most
-    of a big report's rendering time."""
+    colour codes (``body`` not empty): tabulate's cell typing and width
+    measuring take most of a big report's rendering time."""
     # tabulate strips every cell (not the headers)
-    body = [[c.strip() for c in cells] for cells in body]
-    widths = [max([len(h) + 2] + [len(cells[i]) for cells in body])
-              for i, h in enumerate(headers)]
-
-    def line(cells):
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths)] +
-                     [line(cells) for cells in body])
+    body = [list(map(str.strip, cells)) for cells in body]
+    widths = [max(len(h) + 2, *map(len, column))
+              for h, column in zip(headers, zip(*body))]
+    # each cell padded to its column's width: one format per line
+    line = "  ".join("{{:<{}}}".format(w) for w in widths).format
+    return "\n".join([line(*headers).rstrip(),
+                      "  ".join("-" * w for w in widths)] +
+                     [line(*cells).rstrip() for cells in body])
 
 
 @register_format("text")
