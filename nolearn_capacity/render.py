@@ -297,12 +297,14 @@ def nolearn(report, verbose=2, color=True):
 # The report formats
 # --------------------------------------------------------------------------
 
-def _axes_text(values, digits=None):
+def _axes_text(values, spec=None):
+    """Per-axis ``values`` as ``8x8`` (:func:`_number`), or with a format
+    ``spec`` as ``12.5/12.5``."""
     if not values:
         return ""
-    if digits is None:
-        return "x".join(_number(v) for v in values)
-    return "/".join("{:.{}f}".format(v, digits) for v in values)
+    if spec is None:
+        return "x".join(map(_number, values))
+    return "/".join([format(v, spec) for v in values])
 
 
 def _number(value):
@@ -324,6 +326,10 @@ def _field_text(row):
     return "{} (local {})".format(seen, local)
 
 
+#: The decimal suffixes of :func:`amount`, largest first.
+_SUFFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K"))
+
+
 def amount(value):
     """A count for people: exact below 10000, else three significant
     digits and a decimal suffix (``216K``, ``2.24M``); '' when unknown."""
@@ -331,12 +337,12 @@ def amount(value):
         return ""
     if value < 10000:
         return str(value)
-    value = float("{:.3g}".format(value))
-    for power, suffix in ((12, "T"), (9, "G"), (6, "M"), (3, "K")):
-        if value >= 10. ** power:
-            return "{:.3g}{}".format(value / 10. ** power, suffix) \
-                if value < 10. ** (power + 3) or suffix != "T" else \
-                "{:.0f}T".format(value / 1e12)
+    value = float(format(value, ".3g"))
+    if value >= 1e15:              # no suffix past T: all the digits
+        return "{:.0f}T".format(value / 1e12)
+    for scale, suffix in _SUFFIXES:
+        if value >= scale:
+            return format(value / scale, ".3g") + suffix
     return str(int(value))
 
 
@@ -368,8 +374,8 @@ COLUMNS = (
     ("jump", lambda r: _axes_text(r.jump)),
     ("field", _field_text),
     ("real filter", lambda r: _axes_text(r.real_filter)),
-    ("cap. %", lambda r: _axes_text(r.capacity, 1)),
-    ("cov. %", lambda r: _axes_text(r.coverage, 1)),
+    ("cap. %", lambda r: _axes_text(r.capacity, ".1f")),
+    ("cov. %", lambda r: _axes_text(r.coverage, ".1f")),
     ("flags", lambda r: " ".join(r.flags)),
 )
 
