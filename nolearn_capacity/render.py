@@ -14,6 +14,7 @@ clear the screen or start a new row); markdown also escapes ``|`` and
 import math
 from collections import OrderedDict
 from functools import reduce
+from itertools import chain
 from operator import mul
 
 from .errors import BadArgumentError, BadShapeError, describe_layer, \
@@ -453,8 +454,12 @@ def table_cells(report):
     columns = list(COLUMNS)
     if any(r.source for r in report.rows):
         columns.insert(4, ("input", lambda r: r.source))
-    return ([h for h, _ in columns],
-            [[printable(f(row)) for _, f in columns] for row in report.rows])
+    body = [[str(f(row)) for _, f in columns] for row in report.rows]
+    # Text is printable when all of it is: one test of the whole table,
+    # and cell by cell only when some name needs escaping.
+    if not "".join(chain.from_iterable(body)).isprintable():
+        body = [[printable(c) for c in cells] for cells in body]
+    return [h for h, _ in columns], body
 
 
 def warning_lines(report):
