@@ -13,7 +13,7 @@ clear the screen or start a new row); markdown also escapes ``|`` and
 """
 import math
 from collections import OrderedDict
-from functools import reduce
+from functools import lru_cache, reduce
 from itertools import chain
 from operator import mul
 
@@ -308,6 +308,9 @@ def _axes_text(values, spec=None):
     return "/".join([format(v, spec) for v in values])
 
 
+# A table shows few distinct numbers, each in many rows.  The text is the
+# value's alone: values that compare equal print alike (0 and -0.0 as 0).
+@lru_cache(maxsize=1024)
 def _number(value):
     value = float(value)
     return str(int(value)) if value.is_integer() else "{:.3g}".format(value)
