@@ -486,8 +486,8 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
         if color:
             cells[1] = _painted(cells[1], colour_for(
                 row.capacity, row.coverage, report.min_capacity))
-    if tablefmt == "simple" and not color and body and all(
-            all(map(str.isascii, cells)) for cells in body):
+    if tablefmt == "simple" and not color and body and "".join(
+            chain.from_iterable(body)).isascii():
         return _simple_table(headers, body)
     return tabulate(body, headers, tablefmt=tablefmt, disable_numparse=True)
 
