@@ -218,9 +218,15 @@ def _exact(state, spans, shift):
     return state
 
 
+def _integral(value):
+    """True for an int of any kind (numpy's too).  Plain ints are asked
+    first: the ABC check takes ten times as long, and the walk asks for
+    every kernel, stride, pad and map length."""
+    return type(value) is int or isinstance(value, numbers.Integral)
+
+
 def _tracked(prev, *values):
-    return prev.spans is not None and all(
-        isinstance(v, numbers.Integral) for v in values)
+    return prev.spans is not None and all(map(_integral, values))
 
 
 def _progression_union(prev, first, step, count):
@@ -252,6 +258,10 @@ def _window(prev, kernel, stride, pad, dilation, learns):
         real_filter=growth + prev.jump if learns else prev.real_filter)
     if not _tracked(prev, kernel, stride, pad, dilation):
         return _exact(state, None, 0)
+    if kernel == 1 and stride == 1 and pad == 0:
+        # a 1x1 window (most layers of a mobile net): unit u reads its
+        # input's unit u, so the spans are its input's
+        return _exact(state, prev.spans, prev.shift)
     # unit u reads units u * stride + dilation * m - pad of its input
     period = len(prev.spans) // math.gcd(len(prev.spans), stride)
     if period * min(kernel, len(prev.spans)) > MAX_LOOKUPS:
@@ -329,7 +339,7 @@ def _collapse(prev, length, image=None, reach=None):
     # clipped union can pass the last pixel read where a stride cut it off.
     if reach is not None:
         return _whole(reach) if reach else _nothing(prev)
-    if prev.spans is not None and isinstance(length, numbers.Integral):
+    if prev.spans is not None and _integral(length):
         # the first period holds the first pixel, the last period the last
         period = len(prev.spans)
         whole = _union(_span_of(prev, u) for u in set(range(min(
@@ -365,8 +375,7 @@ def _union_of_carried(carried, image):
     :meth:`_Reach.of` gives it) sees: the union of each map's
     :func:`_collapse`."""
     n = len(carried[0][0])
-    if len(image) != n or not all(isinstance(v, numbers.Integral)
-                                  for v in image):
+    if len(image) != n or not all(map(_integral, image)):
         image = (None,) * n
     seen = [_seen_jointly(tuple(
         _collapse(a, length, size,
@@ -399,8 +408,9 @@ def _nothing(axis):
 
 
 def _sees_nothing(axis):
+    # a span is a (first, last) pair, never empty: only None is false
     return axis.field_max == 0 or (
-        axis.spans is not None and all(s is None for s in axis.spans))
+        axis.spans is not None and not any(axis.spans))
 
 
 def _seen_jointly(axes):
@@ -504,7 +514,7 @@ class _Reach:
         record, state = self.layers[index], self.states[index]
         lengths = spatial_shape(record)
         if not state.spatial or not lengths or not all(
-                isinstance(n, numbers.Integral) and n > 0 for n in lengths):
+                _integral(n) and n > 0 for n in lengths):
             return None
         if record.op == Op.INPUT or not record.inputs:
             if max(lengths) > MAX_REACH_STEPS:
@@ -520,8 +530,7 @@ class _Reach:
         if record.op in (Op.WINDOW, Op.TRANSPOSED):
             values = (record.kernel, record.stride, record.pad,
                       record.dilation)
-            if not all(len(v) == len(lengths) and all(
-                    isinstance(x, numbers.Integral) for x in v)
+            if not all(len(v) == len(lengths) and all(map(_integral, v))
                     for v in values):
                 return None
             if record.op == Op.WINDOW and all(
@@ -945,14 +954,17 @@ def _context(parents, source, n):
 def _union_of_branches(state, options, offsets):
     """A merged unit sees what its unit in every branch sees: the union
     (branches of equal jump; else the widest branch's formulas)."""
-    from fractions import Fraction   # here: it costs `import` a millisecond
     options_offsets = [(a, off) for a, off in zip(options, offsets)
                        if not _sees_nothing(a)]
     if not options_offsets:
         return _nothing(state)
     options, offsets = zip(*options_offsets)
-    if any(a.spans is None for a in options) or len({
-            Fraction(a.shift, len(a.spans)) for a in options}) > 1:
+    first = options[0]
+    # the spans move by the same shift per unit (shift / period) in every
+    # branch: compared crosswise, in ints
+    if any(a.spans is None for a in options) or any(
+            a.shift * len(first.spans) != first.shift * len(a.spans)
+            for a in options):
         return _exact(state, None, 0)
     period = 1
     for a in options:
@@ -961,7 +973,6 @@ def _union_of_branches(state, options, offsets):
         return _exact(state, None, 0)
     spans = [_union(_span_of(a, u + off) for a, off in zip(options, offsets))
              for u in range(period)]
-    first = options[0]
     return _exact(state, spans, first.shift * period // len(first.spans))
 
 
@@ -1044,36 +1055,52 @@ def legacy_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
                   network.total_param_bytes)
 
 
+def _axis_columns(axes, image):
+    """A row's per-axis columns (jump, field, field_min, start,
+    real_filter, capacity, coverage) for units with ``axes`` over an
+    image of ``image`` pixels."""
+    jump = tuple(a.jump for a in axes)
+    field = tuple(a.field_max for a in axes)
+    field_min = tuple(a.field_min for a in axes)
+    real_filter = tuple(a.real_filter for a in axes)
+    if 0 in field_min:
+        # a unit empty along one axis sees nothing along every axis
+        field_min = (0.,) * len(axes)
+    # a unit that sees nothing (zeros from a strided transposed conv, then
+    # a stride that keeps only those) learns nothing
+    capacity = tuple(100. * r / f if f else 0.
+                     for r, f in zip(real_filter, field))
+    coverage = tuple(100. * f / size for f, size in zip(field, image))
+    return (jump, field, field_min, tuple(a.start for a in axes),
+            real_filter, capacity, coverage)
+
+
 def exact_report(network, min_capacity=DEFAULT_MIN_CAPACITY):
     """Per-axis receptive fields over the graph, as a :class:`Report`."""
     states, warnings = exact_states(network)
     layers = network.layers
     several_inputs = sum(1 for r in layers if r.op == Op.INPUT) > 1
+    # (id of the axes, source) -> their columns: a pointwise layer's state
+    # holds its input's axes, the same tuple, so most rows of a net share
+    # them (``states`` keeps every tuple alive, so no id is reused)
+    columns = {}
     rows = []
     for i, (record, state) in enumerate(zip(layers, states)):
         row = _base_row(record, i)
         image = spatial_shape(layers[state.source])
         if state.axes and len(image) == len(state.axes):
-            if any(v is None or v <= 0 for v in image):
-                raise BadShapeError(
-                    "{}: coverage needs a fixed image size, got output shape "
-                    "{}".format(layer_id(layers[state.source], state.source),
-                                layers[state.source].output_shape))
-            axes = state.axes
-            row.jump = tuple(a.jump for a in axes)
-            row.field = tuple(a.field_max for a in axes)
-            # a unit empty along one axis sees nothing along every axis
-            blind = any(a.field_min == 0 for a in axes)
-            row.field_min = tuple(0. if blind else a.field_min for a in axes)
-            row.start = tuple(a.start for a in axes)
-            row.real_filter = tuple(a.real_filter for a in axes)
-            # a unit that sees nothing (zeros from a strided transposed
-            # conv, then a stride that keeps only those) learns nothing
-            row.capacity = tuple(100. * a.real_filter / a.field_max
-                                 if a.field_max else 0. for a in axes)
-            row.coverage = tuple(100. * a.field_max / size
-                                 for a, size in zip(axes, image))
-            if len(state.context) == len(axes):
+            key = id(state.axes), state.source
+            if key not in columns:
+                if any(v is None or v <= 0 for v in image):
+                    raise BadShapeError(
+                        "{}: coverage needs a fixed image size, got output "
+                        "shape {}".format(
+                            layer_id(layers[state.source], state.source),
+                            layers[state.source].output_shape))
+                columns[key] = _axis_columns(state.axes, image)
+            (row.jump, row.field, row.field_min, row.start, row.real_filter,
+             row.capacity, row.coverage) = columns[key]
+            if len(state.context) == len(state.axes):
                 # the unit sees every pixel its pooled input saw: that
                 # share of the image is its coverage; the field columns
                 # keep the local field

@@ -13,7 +13,8 @@ clear the screen or start a new row); markdown also escapes ``|`` and
 """
 import math
 from collections import OrderedDict
-from functools import reduce
+from functools import lru_cache, reduce
+from itertools import chain
 from operator import mul
 
 from .errors import BadArgumentError, BadShapeError, describe_layer, \
@@ -297,14 +298,19 @@ def nolearn(report, verbose=2, color=True):
 # The report formats
 # --------------------------------------------------------------------------
 
-def _axes_text(values, digits=None):
+def _axes_text(values, spec=None):
+    """Per-axis ``values`` as ``8x8`` (:func:`_number`), or with a format
+    ``spec`` as ``12.5/12.5``."""
     if not values:
         return ""
-    if digits is None:
-        return "x".join(_number(v) for v in values)
-    return "/".join("{:.{}f}".format(v, digits) for v in values)
+    if spec is None:
+        return "x".join(map(_number, values))
+    return "/".join([format(v, spec) for v in values])
 
 
+# A table shows few distinct numbers, each in many rows.  The text is the
+# value's alone: values that compare equal print alike (0 and -0.0 as 0).
+@lru_cache(maxsize=1024)
 def _number(value):
     value = float(value)
     return str(int(value)) if value.is_integer() else "{:.3g}".format(value)
@@ -324,6 +330,10 @@ def _field_text(row):
     return "{} (local {})".format(seen, local)
 
 
+#: The decimal suffixes of :func:`amount`, largest first.
+_SUFFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K"))
+
+
 def amount(value):
     """A count for people: exact below 10000, else three significant
     digits and a decimal suffix (``216K``, ``2.24M``); '' when unknown."""
@@ -331,12 +341,12 @@ def amount(value):
         return ""
     if value < 10000:
         return str(value)
-    value = float("{:.3g}".format(value))
-    for power, suffix in ((12, "T"), (9, "G"), (6, "M"), (3, "K")):
-        if value >= 10. ** power:
-            return "{:.3g}{}".format(value / 10. ** power, suffix) \
-                if value < 10. ** (power + 3) or suffix != "T" else \
-                "{:.0f}T".format(value / 1e12)
+    value = float(format(value, ".3g"))
+    if value >= 1e15:              # no suffix past T: all the digits
+        return "{:.0f}T".format(value / 1e12)
+    for scale, suffix in _SUFFIXES:
+        if value >= scale:
+            return format(value / scale, ".3g") + suffix
     return str(int(value))
 
 
@@ -368,8 +378,8 @@ COLUMNS = (
     ("jump", lambda r: _axes_text(r.jump)),
     ("field", _field_text),
     ("real filter", lambda r: _axes_text(r.real_filter)),
-    ("cap. %", lambda r: _axes_text(r.capacity, 1)),
-    ("cov. %", lambda r: _axes_text(r.coverage, 1)),
+    ("cap. %", lambda r: _axes_text(r.capacity, ".1f")),
+    ("cov. %", lambda r: _axes_text(r.coverage, ".1f")),
     ("flags", lambda r: " ".join(r.flags)),
 )
 
@@ -447,8 +457,12 @@ def table_cells(report):
     columns = list(COLUMNS)
     if any(r.source for r in report.rows):
         columns.insert(4, ("input", lambda r: r.source))
-    return ([h for h, _ in columns],
-            [[printable(f(row)) for _, f in columns] for row in report.rows])
+    body = [[str(f(row)) for _, f in columns] for row in report.rows]
+    # Text is printable when all of it is: one test of the whole table,
+    # and cell by cell only when some name needs escaping.
+    if not "".join(chain.from_iterable(body)).isprintable():
+        body = [[printable(c) for c in cells] for cells in body]
+    return [h for h, _ in columns], body
 
 
 def warning_lines(report):
@@ -472,8 +486,8 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
         if color:
             cells[1] = _painted(cells[1], colour_for(
                 row.capacity, row.coverage, report.min_capacity))
-    if tablefmt == "simple" and not color and body and all(
-            c.isascii() for cells in body for c in cells):
+    if tablefmt == "simple" and not color and body and "".join(
+            chain.from_iterable(body)).isascii():
         return _simple_table(headers, body)
     return tabulate(body, headers, tablefmt=tablefmt, disable_numparse=True)
 
@@ -481,17 +495,17 @@ def report_table(report, color=False, tablefmt="simple", cell=None):
 def _simple_table(headers, body):
     """tabulate's ``'simple'`` table of text cells (left-aligned, every
     column at least two wider than its header), for ASCII cells without
-    colour codes: tabulate's cell typing and width measuring take most
-    of a big report's rendering time."""
+    colour codes (``body`` not empty): tabulate's cell typing and width
+    measuring take most of a big report's rendering time."""
     # tabulate strips every cell (not the headers)
-    body = [[c.strip() for c in cells] for cells in body]
-    widths = [max([len(h) + 2] + [len(cells[i]) for cells in body])
-              for i, h in enumerate(headers)]
-
-    def line(cells):
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths)] +
-                     [line(cells) for cells in body])
+    body = [list(map(str.strip, cells)) for cells in body]
+    widths = [max(len(h) + 2, *map(len, column))
+              for h, column in zip(headers, zip(*body))]
+    # each cell padded to its column's width: one format per line
+    line = "  ".join("{{:<{}}}".format(w) for w in widths).format
+    return "\n".join([line(*headers).rstrip(),
+                      "  ".join("-" * w for w in widths)] +
+                     [line(*cells).rstrip() for cells in body])
 
 
 @register_format("text")

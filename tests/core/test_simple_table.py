@@ -8,6 +8,8 @@ CASES = [
     (["h", " k"], [[" a ", "b"], ["", "x  y"]]),
     (["long header", "c"], [["", ""], ["1", "22"]]),
     (["a"], [["\\x1b[31m"], ["tab\\tname"]]),
+    # cells are padded by a format string: braces in them stay text
+    (["{0}", "}"], [["{x}", "{{"], ["{:>9}", ""]]),
 ]
 
 
