@@ -4,6 +4,9 @@
 alike; :func:`analyze_for_nolearn` is the same for nolearn's printout,
 which shows only the layer list where nolearn computed no numbers.
 """
+import contextlib
+import gc
+
 from . import core
 from .adapters import to_network
 from .errors import BadArgumentError, shown
@@ -49,8 +52,9 @@ def analyze(obj, mode="exact", min_capacity=DEFAULT_MIN_CAPACITY,
     """
     if isinstance(obj, Report):
         return _saved(obj, mode)
-    return core.report(network_of(obj, mode, input_shape, spec_keywords),
-                       mode, min_capacity)
+    with _collections_paused():
+        return core.report(network_of(obj, mode, input_shape,
+                                      spec_keywords), mode, min_capacity)
 
 
 def analyze_for_nolearn(obj, mode="legacy",
@@ -61,10 +65,32 @@ def analyze_for_nolearn(obj, mode="legacy",
     else the layer list alone, which nolearn prints for any net."""
     if isinstance(obj, Report):
         return _saved(obj, mode)
-    network = network_of(obj, mode, input_shape, {})
-    if verbose >= 2 and has_conv(network):
-        return core.report(network, mode, min_capacity)
-    return core.outline(network, mode, min_capacity)
+    with _collections_paused():
+        network = network_of(obj, mode, input_shape, {})
+        if verbose >= 2 and has_conv(network):
+            return core.report(network, mode, min_capacity)
+        return core.outline(network, mode, min_capacity)
+
+
+@contextlib.contextmanager
+def _collections_paused():
+    """Python's cyclic garbage collector off while a net is analysed, and
+    the young objects collected after.  An analysis makes a few hundred
+    thousand short-lived objects (graph nodes, records, states), most of
+    them alive until it ends: left on, the collector would count them as
+    long-lived and sweep the whole heap every few analyses (300,000
+    objects once torch, torchvision and timm are imported: a sweep costs
+    more than a small net's analysis).  The analysis pays for its own
+    garbage (the collection of the youngest generation), not the heap's."""
+    if not gc.isenabled():      # the caller's choice, or a nested call
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def has_conv(network):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import nolearn_capacity as nc
-from nolearn_capacity import core, errors
+from nolearn_capacity import core, errors, specfile
 from nolearn_capacity.compare import compare
 from nolearn_capacity.examples import MNIST_TUTORIAL
 from nolearn_capacity.records import LayerRecord, LegacyRole, Network, Op
@@ -137,3 +137,35 @@ def test_nolearns_plain_table_needs_no_analysis():
             "  0  input0     100", "  1  dense1      10"]
     with pytest.raises(errors.BadShapeError):
         core.report(nc.to_network(mlp), "legacy")
+
+
+def test_an_analysis_leaves_the_garbage_collector_as_it_found_it():
+    # analyze pauses the cyclic collector while it works (its objects
+    # would make the collector sweep the whole heap): on, off, or after
+    # an error, the caller's setting is the one left
+    import gc
+    collections = []
+
+    def seen(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+    net = specfile.load(VGG)
+    gc.callbacks.append(seen)
+    try:
+        report = nc.analyze(net)
+    finally:
+        gc.callbacks.remove(seen)
+    assert report.rows[-1].field == (224., 224.)
+    # none while it worked; then the youngest generation, its own objects
+    assert collections == [0]
+    assert gc.isenabled()
+    with pytest.raises(errors.CapacityError):
+        nc.analyze([("InputLayer", {"shape": (None, 1, 8, 8)}),
+                    ("Conv2DLayer", {"num_filters": 2, "filter_size": 9})])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        nc.analyze(MNIST_TUTORIAL, mode="legacy")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
