@@ -7,7 +7,8 @@ torchscan, per model, in one run.
 ``ShuffleNetV2``; all of them by default).
 Needs torch==2.13.0, torchvision, timm, torchinfo 1.8 and torchscan 0.2
 (the ``zoo`` tox env).  Models come from ``tests/torch/zoo.py``, random
-weights.  Timed, best of ``REPEATS`` after one warm-up call each:
+weights.  Timed, best of ``REPEATS`` rounds after one warm-up call each
+(a round times the three in turn):
 
 * ours: ``nolearn_capacity.analyze(model, input_shape=..., mode='exact')``
   and rendering the text table;
@@ -33,17 +34,30 @@ import torchscan  # noqa: E402
 import nolearn_capacity  # noqa: E402
 import zoo  # noqa: E402
 
-REPEATS = 7
+#: Rounds per model; each round times every tool once, in turn, so that
+#: a slow spell of a shared machine slows all three, not one.
+REPEATS = 9
 
 
-def best(function):
-    function()
-    times = []
+def best_of_rounds(functions):
+    """Per function, its best time over :data:`REPEATS` rounds (after a
+    warm-up call each); None for one that failed its warm-up."""
+    alive = []
+    for function in functions:
+        try:
+            function()
+            alive.append(function)
+        except Exception as error:   # torchscan cannot walk every model
+            print("# {} failed: {}: {}".format(
+                function.__name__, type(error).__name__, str(error)[:80]),
+                file=sys.stderr)
+    times = {function: [] for function in alive}
     for _ in range(REPEATS):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for function in alive:
+            start = time.perf_counter()
+            function()
+            times[function].append(time.perf_counter() - start)
+    return [min(times[f]) if f in times else None for f in functions]
 
 
 def ours(model, shape):
@@ -80,19 +94,20 @@ def main(families=()):
         if families and family not in families:
             continue
         model = zoo.build(spec)
-        times = [best(lambda: ours(model, shape)),
-                 best(lambda: torchinfo_summary(model, shape))]
-        try:
-            times.append(best(lambda: torchscan_summary(model, shape)))
-        except Exception as error:     # torchscan cannot walk every model
-            print("# torchscan failed on {}: {}: {}".format(
-                family, type(error).__name__, str(error)[:80]),
-                file=sys.stderr)
-            times.append(float("nan"))
+
+        def ours_(model=model, shape=shape):
+            return ours(model, shape)
+
+        def torchinfo_(model=model, shape=shape):
+            return torchinfo_summary(model, shape)
+
+        def torchscan_(model=model, shape=shape):
+            return torchscan_summary(model, shape)
+        times = best_of_rounds([ours_, torchinfo_, torchscan_])
+        times = [float("nan") if t is None else t for t in times]
         print(" | ".join([family, "x".join(map(str, shape[2:]))] + [
             "{:.1f}".format(1000 * t) for t in times] + [
             "{:.2f}".format(times[0] / t) for t in times[1:]]), flush=True)
-
 
 if __name__ == "__main__":
     main(sys.argv[1:])
