@@ -21,8 +21,9 @@ match where.  Most nets end in a head (a ``Linear`` after ``Flatten``, an
 adaptive average pool, a mean over the axes), whose unit depends on every
 pixel some unit of the map reads, borders included: its row must give
 exactly the first and last pixel with a non-zero gradient
-(:func:`check_collapse_rows`).  Mismatches that come from core.py are xfail(strict=True)
-tests at the end, each with a minimal net.
+(:func:`check_collapse_rows`).  The nets that once showed the core's
+mismatches downstream of transposed layers are pinned at the end, checked
+strictly.
 """
 import math
 from fractions import Fraction
@@ -653,13 +654,12 @@ def test_bicubic_odd_factor_gives_a_bound_on_the_smallest_field():
                         "measured 3-6".format(a) for a in (0, 1)]
 
 
-# Rows downstream of a transposed / upsampling layer: the core adds a
-# window's growth to the largest and smallest field alike, but units of
-# different phases gather different numbers of distinct input units, so
-# neither number is the largest or smallest field (and a second
-# phase-dependent layer does not give bounds either).  The core is not
-# ours to change: these document the mismatch (see the report) and turn
-# into failures once it is fixed.
+# Rows downstream of a transposed / upsampling layer: units of different
+# phases gather different numbers of distinct input units.  A core that
+# added a window's growth to the largest and smallest field alike got
+# neither right (nor bounds, after a second phase-dependent layer); the
+# exact core follows each phase's units, and these nets, which showed
+# it, must match strictly.
 CORE_DOWNSTREAM = [
     # U-Net decoder: nearest x2, then a 2-tap conv: fields 1 and 2
     (1, (("upsample", (2,), "nearest"),
