@@ -659,12 +659,10 @@ def _reads_by_unit(reads, n_out, kernel, stride, pad, dilation, mode):
         # the taps on the input: m_lo .. m_hi
         m_lo = max(0, -(start // dilation))
         m_hi = min(kernel - 1, (n - 1 - start) // dilation)
-        first, last = _NO_FIRST, _NO_LAST
-        if m_lo <= m_hi:
-            lo, hi = start + dilation * m_lo, start + dilation * m_hi
-            first = min(firsts[lo:hi + 1:dilation])
-            last = max(lasts[lo:hi + 1:dilation])
-            steps += (m_hi - m_lo) // 64
+        first, last, cost = _strided_reads(
+            reads, start + dilation * m_lo, start + dilation * m_hi,
+            dilation)
+        steps += cost
         if mode != PadMode.CONSTANT:
             # the taps in front of the input and behind it
             outside = [range(min(m_lo, kernel)),
@@ -684,6 +682,18 @@ def _reads_by_unit(reads, n_out, kernel, stride, pad, dilation, mode):
         out_firsts.append(first)
         out_lasts.append(last)
     return out_firsts, out_lasts
+
+
+def _strided_reads(reads, lo, hi, step):
+    """The first and last image pixel read by input units ``lo, lo + step,
+    ..., hi`` of ``reads`` (``(firsts, lasts)``), none when ``lo > hi``,
+    and the steps that costs beyond the unit's own (one per 64 units,
+    read in C)."""
+    if lo > hi:
+        return _NO_FIRST, _NO_LAST, 0
+    firsts, lasts = reads
+    return (min(firsts[lo:hi + 1:step]), max(lasts[lo:hi + 1:step]),
+            (hi - lo) // step // 64)
 
 
 def _transposed_reads(reads, n_out, kernel, stride, crop, dilation):
@@ -706,10 +716,8 @@ def _transposed_reads(reads, n_out, kernel, stride, crop, dilation):
             bottom = top - step * (taps[1] - 1)
             hi = top - step * max(0, -(-(top - n + 1) // step))
             lo = bottom + step * max(0, -(bottom // step))
-            if lo <= hi:
-                first = min(firsts[lo:hi + 1:step])
-                last = max(lasts[lo:hi + 1:step])
-                steps += (hi - lo) // step // 64
+            first, last, cost = _strided_reads(reads, lo, hi, step)
+            steps += cost
         steps += 1
         if steps > MAX_REACH_STEPS:
             return None
