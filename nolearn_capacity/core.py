@@ -225,6 +225,13 @@ def _integral(value):
     return type(value) is int or isinstance(value, numbers.Integral)
 
 
+def _in_place(kernel, stride, pad):
+    """Whether unit u of a window reads its input's unit u alone (a 1x1
+    window with stride 1 and no padding: most layers of a mobile net), so
+    that its units see what its input's see."""
+    return kernel == 1 and stride == 1 and pad == 0
+
+
 def _tracked(prev, *values):
     return prev.spans is not None and all(map(_integral, values))
 
@@ -258,9 +265,7 @@ def _window(prev, kernel, stride, pad, dilation, learns):
         real_filter=growth + prev.jump if learns else prev.real_filter)
     if not _tracked(prev, kernel, stride, pad, dilation):
         return _exact(state, None, 0)
-    if kernel == 1 and stride == 1 and pad == 0:
-        # a 1x1 window (most layers of a mobile net): unit u reads its
-        # input's unit u, so the spans are its input's
+    if _in_place(kernel, stride, pad):
         return _exact(state, prev.spans, prev.shift)
     # unit u reads units u * stride + dilation * m - pad of its input
     period = len(prev.spans) // math.gcd(len(prev.spans), stride)
@@ -534,12 +539,10 @@ class _Reach:
                     for v in values):
                 return None
             if record.op == Op.WINDOW and all(
-                    k == 1 and s == 1 and p == 0 and len(firsts) == n
+                    _in_place(k, s, p) and len(firsts) == n
                     for k, s, p, (firsts, _), n in zip(
                         record.kernel, record.stride, record.pad,
                         parent[1], lengths)):
-                # a 1x1 window (most layers of a mobile net): unit u reads
-                # what its input's unit u reads
                 return parent
             axes = tuple(
                 _window_reads(reads, n, k, s, p, d, record.pad_mode)
