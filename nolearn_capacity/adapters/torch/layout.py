@@ -338,8 +338,7 @@ def by_layout(call, fields):
             return dict(op="flatten" if before else "pointwise")
         return dict(op="unknown", note="moves spatial axes {} to {}".format(
             call.in_shape, call.out_shape))
-    if call.in_layout is None or call.in_layout == standard_layout(
-            len(call.in_shape)):
+    if call.in_layout is None:
         return fields       # a shape-only op on a map without a layout
     if isinstance(call.target, (nn.Linear, nn.LazyLinear)) or \
             call.target is F.linear:
