@@ -23,7 +23,6 @@ import copy
 from dataclasses import dataclass, field
 
 import torch
-import torch.fx
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -34,19 +33,6 @@ from nolearn_capacity.adapters import torch as adapter
 SCALE = 1e-4
 MAX_POOLS = {getattr(F, n) for n in ("max_pool1d", "max_pool2d",
                                      "max_pool3d")}
-
-
-class Capture(torch.fx.Interpreter):
-    """Runs a graph and keeps every node's value."""
-
-    def __init__(self, module):
-        super().__init__(module, garbage_collect_values=False)
-        self.values = {}
-
-    def run_node(self, n):
-        value = super().run_node(n)
-        self.values[n] = value
-        return value
 
 
 def _avg_pool(x, kernel_size, stride=None, padding=0, dilation=1,
@@ -101,37 +87,21 @@ def without_groups(model, limit=1 << 22):
     return model
 
 
-def oracle(model, x):
-    """A copy traced on ``x`` as the adapter traces it (so nodes carry the
-    names of the report's rows), max-pooling replaced by average-pooling."""
-    model = copy.deepcopy(model)
-    with torch.no_grad():
-        graph = adapter.Tracer([x]).trace(model)
-    for node in graph.nodes:
-        if node.op == "call_module":
-            module = model.get_submodule(node.target)
-            if isinstance(module, nn.MaxPool2d):
-                parent, _, leaf = node.target.rpartition(".")
-                owner = model.get_submodule(parent) if parent else model
-                setattr(owner, leaf, nn.AvgPool2d(
-                    module.kernel_size, module.stride, module.padding,
-                    module.ceil_mode, count_include_pad=True))
-        elif node.op == "call_function" and node.target in MAX_POOLS:
-            node.target = _avg_pool
-    return torch.fx.GraphModule(model, graph)
+class AveragePools(torch.overrides.TorchFunctionMode):
+    """While active, max-pooling (the functions, and so the modules, which
+    call them) runs as average-pooling over the same window."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in MAX_POOLS:
+            func = _avg_pool
+        return func(*args, **(kwargs or {}))
 
 
-def node_values(graph_module, x):
-    """Every tensor node's value, by the name the adapter gives its row."""
-    capture = Capture(graph_module)
-    capture.run(x)
-    taken, named = {}, {}
-    for node, value in capture.values.items():
-        if node.op == "placeholder":
-            named[str(node.target)] = value
-        elif node.op.startswith("call") and isinstance(value, torch.Tensor):
-            named[adapter.node_name(node, graph_module, taken)[0]] = value
-    return named
+def node_values(model, x):
+    """Every row's output on ``x``, by row name (the adapter's walk run on
+    ``model`` itself), max-pooling replaced by average-pooling."""
+    with AveragePools():
+        return adapter.row_values(model, [x])
 
 
 def is_map(row):
@@ -230,7 +200,7 @@ def check_rows(report, model, side, rows, spatial_dims=None):
     shape = (1, 3, side, side)
     x = ((torch.rand(shape, generator=torch.Generator().manual_seed(1),
                      dtype=torch.float64) + .5) * SCALE).requires_grad_()
-    values = node_values(oracle(model, x), x)
+    values = node_values(model, x)
     weights = torch.Generator().manual_seed(2)
     checks = []
     for row in rows:

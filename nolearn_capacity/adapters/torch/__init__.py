@@ -4,12 +4,12 @@ This package is the only part of nolearn_capacity that imports torch; it
 is loaded when a torch module arrives
 (:func:`nolearn_capacity.adapters.to_network`).
 
-The walk is separate from the rules.  The walk traces the module with
-``torch.fx`` (so ``torch.cat``, ``+``, ``F.max_pool2d``, ``F.interpolate``,
-``view`` ... are seen as nodes), computing each node's value on zeros of
-``input_shape`` as the node is made, which gives every output shape.  Modules that fx cannot
-trace (data-dependent control flow, ...) are walked with forward hooks on
-their leaf modules instead, with a warning: functional calls are then
+The walk is separate from the rules.  The walk runs the module on zeros
+of ``input_shape`` under a torch function mode (:mod:`.walk`), so that
+``torch.cat``, ``+``, ``F.max_pool2d``, ``F.interpolate``, ``view`` ... are
+seen as calls with their real arguments and every output shape.  Modules
+whose ``forward`` branches on tensor values are walked with forward hooks
+on their leaf modules instead, with a warning: functional calls are then
 invisible and modules are assumed to form a chain.  The analysed module is
 never changed: both walks run on a copy in eval mode whose parameters and
 buffers live on the meta device (no weights copied, no data computed, so
@@ -19,8 +19,8 @@ real deep copy, on zeros of a bounded size.
 Each rule is ``rule(call, n_axes) -> dict`` of
 :class:`~nolearn_capacity.core.LayerRecord` fields (at least ``op``), where
 ``call`` is a :class:`Call`.  Module rules are looked up by class (a
-subclass uses its base's rule unless it has its own), function rules by the
-fx target (a function, or a method name for ``x.view(...)``).  Types without
+subclass uses its base's rule unless it has its own), function rules by
+target (a function, or a method name for ``x.view(...)``).  Types without
 a rule become op ``'unknown'``, which the core flags.  Users add rules with
 :func:`register_module_rule` and :func:`register_function_rule`.
 
@@ -30,11 +30,9 @@ Modules, each with one job (imports go down this list, never up):
 spatial; ``records`` calls to records (dispatch, costs, names);
 ``copies`` the working copy and its inputs; ``pads`` pads applied in a
 ruled subclass's ``forward``; ``meta_shapes`` output shapes without meta
-kernels; ``fx_walk`` and ``hooks_walk`` the two walks; this file the
+kernels; ``walk`` and ``hooks_walk`` the two walks; this file the
 entry point and the choice between the walks.
 """
-import inspect
-import threading
 import warnings
 
 import torch
@@ -43,31 +41,30 @@ from ...errors import BadShapeError, UnsupportedLayerError, clipped, printable
 from ...records import Network
 from .calls import (Call, FUNCTION_NAMES, TensorInfo, conv_leading_pad,
                     function_name, leading_pads, per_axis, transposed, window)
-from .table import (FUNCTION_RULES, MODULE_RULES, PER_SAMPLE_FUNCTIONS,
+from .table import (FUNCTION_RULES, MODULE_RULES,
                     function_rule, module_rule, module_rule_of_class,
                     register_function_rule, register_module_rule)
 from . import rules
 from .rules import *  # noqa: F401,F403
 from .layout import (SHAPE_ONLY, Part, by_layout, layout_after,
                      standard_layout)
-from .records import (input_record, make_record, module_path, node_name,
-                      unique_name)
-from .copies import MAX_REAL_BYTES, working_copy
+from .records import input_record, make_record, module_path, unique_name
+from .copies import MAX_REAL_BYTES, dtype_of, working_copy, zeros
 from .pads import own_forward
 from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES
-from .fx_walk import Tracer, Untraceable, fx_records
+from .walk import LOCK, Unfollowable, run
 from .hooks_walk import hook_records
 
 __all__ = [
     "Call", "FUNCTION_NAMES", "FUNCTION_RULES", "FUNCTION_VALUES",
     "MAX_REAL_BYTES", "MODULE_RULES", "MODULE_VALUES", "Part",
-    "PER_SAMPLE_FUNCTIONS", "SHAPE_ONLY", "TensorInfo", "Tracer",
+    "SHAPE_ONLY", "TensorInfo",
     "by_layout", "conv_leading_pad", "function_name", "function_rule",
     "input_record", "layout_after", "leading_pads", "make_record",
     "module_path", "module_rule", "module_rule_of_class", "network_of",
-    "node_name", "own_forward", "per_axis", "register_function_rule",
-    "register_module_rule", "standard_layout", "transposed", "unique_name",
-    "window"] + list(rules.__all__)
+    "own_forward", "per_axis", "register_function_rule",
+    "register_module_rule", "row_values", "standard_layout", "transposed",
+    "unique_name", "window"] + list(rules.__all__)
 
 
 def _shapes(input_shape):
@@ -94,28 +91,6 @@ def _shapes(input_shape):
     return shapes
 
 
-#: torch.fx patches ``nn.Module.__call__`` and friends while it traces, and
-#: lazy modules and hooks change shared state while the module runs: one
-#: analysis at a time, so that concurrent calls cannot see each other's
-#: patches (issue 8).
-_LOCK = threading.RLock()
-
-
-def _defaults(module, n_inputs):
-    """The arguments of ``forward`` after the first ``n_inputs`` that have
-    defaults: traced with those values fixed (``mask=None`` and the like
-    often choose a branch)."""
-    try:
-        parameters = list(
-            inspect.signature(module.forward).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    fixed = {p.name: p.default for p in parameters[n_inputs:]
-             if p.default is not p.empty and p.kind in (
-                 p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)}
-    return fixed or None
-
-
 #: Where the fallback warning was shown, as ``warnings.warn`` keeps it per
 #: module: the same module analysed twice warns once.
 _WARNED = {}
@@ -131,11 +106,10 @@ def _warn_fallback(module, error):
         "<{}>".format(cls.__module__), 0)
     reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
     warnings.warn_explicit(
-        "torch.fx cannot trace {} ({}: {}); falling back to forward hooks "
-        "on its leaf modules: functional calls (torch.cat, +, F.*) are "
-        "invisible there, and modules are assumed to form a chain".format(
-            printable(cls.__name__), type(error).__name__,
-            clipped(printable(reason), 200)),
+        "cannot follow {}: {}; falling back to forward hooks on its leaf "
+        "modules: functional calls (torch.cat, +, F.*) are invisible "
+        "there, and modules are assumed to form a chain".format(
+            printable(cls.__name__), clipped(printable(reason), 200)),
         UserWarning, filename, line, module=cls.__module__,
         registry=_WARNED)
 
@@ -166,14 +140,14 @@ def network_of(module, input_shape):
     ['input', 'window', 'pointwise', 'window']
     """
     shapes = _shapes(input_shape)
-    with _LOCK:
+    with LOCK:
         return _network(module, shapes)
 
 
 def _network(module, shapes):
-    """Trace the meta copy, computing every node's shape as the graph is
-    built; modules that do not run there (data-dependent control flow,
-    tensors built on the CPU inside ``forward``) run on a real deep copy."""
+    """Walk the meta copy; modules that do not run there (code that needs
+    data, tensors built on the CPU inside ``forward``) run on a real deep
+    copy."""
     warned = False
     for meta in (True, False):
         try:
@@ -184,11 +158,12 @@ def _network(module, shapes):
             continue
         try:
             try:
-                records = fx_records(work, shapes, meta, _defaults(
-                    work, len(shapes)))
-            except Untraceable as untraceable:
+                with torch.no_grad():
+                    records = run(work, zeros(shapes, dtype_of(work), meta),
+                                  shapes, meta).records
+            except Unfollowable as unfollowable:
                 if not warned:
-                    _warn_fallback(module, untraceable.error)
+                    _warn_fallback(module, unfollowable.error)
                     warned = True
                 # a fresh copy: tracing may have run code on this one
                 work = working_copy(module, meta)
@@ -201,3 +176,16 @@ def _network(module, shapes):
     trainable = [p for p in work.parameters() if p.requires_grad]
     return Network(tuple(records), sum(p.numel() for p in trainable),
                    sum(p.numel() * p.element_size() for p in trainable))
+
+
+def row_values(module, inputs):
+    """Run ``module`` itself (not a copy: put it in the mode you want) on
+    ``inputs`` (a list of tensors) as the analysis walks it, and return
+    every row's output tensor by row name, as the exact report of the same
+    module names its rows (a call with a tuple output has none; its
+    ``getitem`` rows do).  Autograd stays on, so a test can take the
+    input gradient of any unit: the ground truth exact mode is checked
+    against."""
+    with LOCK:
+        return run(module, list(inputs), [tuple(x.shape) for x in inputs],
+                   meta=False, keep_values=True).values

@@ -1,14 +1,14 @@
-"""The fallback walk for modules fx cannot trace: forward hooks on the
-leaf modules, which are assumed to form a chain."""
-import inspect
-
+"""The fallback walk for modules the main walk cannot follow (their
+``forward`` branches on tensor values): forward hooks on the leaf modules,
+which are assumed to form a chain."""
 import torch
 
 from ...records import LayerRecord
 from .calls import Call, first_tensor, flat, summary
 from .copies import dtype_of, run_on_zeros, zeros
 from .pads import PadWatch, own_forward
-from .records import input_record, make_record, module_path, trainable, unique_name
+from .records import (input_names, input_record, make_record, module_path,
+                      trainable, unique_name)
 from .table import module_rule
 
 
@@ -34,14 +34,14 @@ def hook_records(work, shapes, meta):
     (the chain assumption: functional calls in between are invisible)."""
     args = zeros(shapes, dtype_of(work), meta)
     records = [input_record(name, s, a.dtype) for name, s, a in
-               zip(_input_names(work, len(shapes)), shapes, args)]
+               zip(input_names(work, len(shapes)), shapes, args)]
     produced = {id(a): i for i, a in enumerate(args)}
     keep = list(args)    # ids stay unique while the tensors live
     watches = []
     taken = {r.name: 0 for r in records}
 
     def watch(module, inputs):
-        # as on the fx path: pads a ruled subclass applies in its forward
+        # as on the main walk: pads a ruled subclass applies in its forward
         watches.append(PadWatch().__enter__() if own_forward(module)
                        else None)
 
@@ -111,15 +111,3 @@ def _unseen_call(records, shape, label):
              "changes the map from {} to {}: the start is unknown".format(
                  "x".join(map(str, previous.output_shape[2:])),
                  "x".join(map(str, shape[2:]))))
-
-
-def _input_names(module, n_inputs):
-    """The names of ``forward``'s first arguments, as fx names inputs."""
-    try:
-        names = [p.name for p in inspect.signature(
-            module.forward).parameters.values() if p.kind in (
-                p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        names = []
-    return [names[i] if i < len(names) else "input_{}".format(i)
-            for i in range(n_inputs)]

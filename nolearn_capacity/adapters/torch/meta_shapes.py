@@ -93,7 +93,7 @@ def _linear_value(module, x):
 
 
 #: Module classes (exactly these: a subclass may have its own ``forward``)
-#: whose output shape the tracer (:class:`.fx_walk.Tracer`) computes.
+#: whose output shape the walk (:mod:`.walk`) computes.
 MODULE_VALUES = {
     nn.Conv1d: _conv_value, nn.Conv2d: _conv_value, nn.Conv3d: _conv_value,
     nn.AdaptiveAvgPool1d: _adaptive_value,
@@ -163,7 +163,7 @@ def _mean_value(args, kwargs):
                    if keep or d not in dims], x.dtype)
 
 
-#: Functions and methods whose output shape the tracer (:class:`.fx_walk.Tracer`) computes.
+#: Functions and methods whose output shape the walk (:mod:`.walk`) computes.
 FUNCTION_VALUES = dict.fromkeys(
     named("operator.add", "operator.mul", "operator.sub", "operator.truediv",
            "torch.add", "torch.mul", "torch.sub", "torch.div") +

@@ -15,6 +15,15 @@ def own_forward(module):
     return False
 
 
+def pad_widths(func, args, kwargs):
+    """The widths of an ``F.pad`` call, as a torch function mode is handed
+    it; None for any other call."""
+    if getattr(func, "__name__", None) != "pad":
+        return None
+    widths = args[1] if len(args) > 1 else kwargs.get("pad")
+    return None if widths is None else tuple(int(w) for w in widths)
+
+
 class PadWatch(torch.overrides.TorchFunctionMode):
     """Collects the widths of the ``F.pad`` calls made while active."""
 
@@ -24,8 +33,7 @@ class PadWatch(torch.overrides.TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if getattr(func, "__name__", None) == "pad" and len(args) > 1:
-            self.widths.append(tuple(int(w) for w in args[1]))
-        elif getattr(func, "__name__", None) == "pad" and "pad" in kwargs:
-            self.widths.append(tuple(int(w) for w in kwargs["pad"]))
+        widths = pad_widths(func, args, kwargs)
+        if widths is not None:
+            self.widths.append(widths)
         return func(*args, **kwargs)

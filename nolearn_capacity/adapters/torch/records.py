@@ -1,5 +1,7 @@
 """From calls to :class:`~nolearn_capacity.records.LayerRecord`: rule
 dispatch, legacy roles, costs and row names."""
+import inspect
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -92,21 +94,17 @@ def module_path(root, qualname):
     return tuple(path)
 
 
-def node_name(node, root, taken):
-    """The row name and module path of fx ``node`` traced from ``root``:
-    a module call is named by its module path (``layer1.0.conv1``), a
-    function or method call by the function inside the module whose
-    ``forward`` called it (``layer1.0.add``); ``taken`` (name -> repeats)
-    keeps names unique with a counter (``add_1``)."""
-    if node.op == "call_module":
-        return unique_name(node.target, taken), module_path(
-            root, node.target.rpartition(".")[0])
-    stack = node.meta.get("nn_module_stack") or {}
-    scope = next(reversed(stack.values()))[0] if stack else ""
-    scope = scope if isinstance(scope, str) else ""
-    return unique_name((scope + "." if scope else "") +
-                       function_name(node.target), taken), \
-        module_path(root, scope)
+def input_names(module, n_inputs):
+    """The names of ``forward``'s first ``n_inputs`` arguments, for the
+    input rows."""
+    try:
+        names = [p.name for p in inspect.signature(
+            module.forward).parameters.values() if p.kind in (
+                p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else "input_{}".format(i)
+            for i in range(n_inputs)]
 
 
 def unique_name(wanted, taken):

@@ -1,6 +1,4 @@
-"""The rule tables: module rules by class, function rules by fx target."""
-import torch.nn.functional as F
-
+"""The rule tables: module rules by class, function rules by target."""
 from ...registry import Registry
 
 
@@ -28,7 +26,7 @@ def register_module_rule(*classes):
 
 
 def register_function_rule(*targets):
-    """Decorator: use ``rule(call, n_axes) -> dict`` for these fx targets:
+    """Decorator: use ``rule(call, n_axes) -> dict`` for these targets:
     functions (``torch.cat``, ``F.relu``, ``operator.add``) or method names
     (``'view'``)."""
     return FUNCTION_RULES.register(*targets)
@@ -44,13 +42,4 @@ def module_rule_of_class(cls):
 
 
 def function_rule(target):
-    rule = FUNCTION_RULES.get(target)
-    if rule is None and getattr(target, "__name__", None) in \
-            PER_SAMPLE_FUNCTIONS:
-        return FUNCTION_RULES[F.dropout]
-    return rule
-
-
-#: Functions of libraries this module does not import (torchvision's,
-#: timm's) that drop whole samples or act per position, by name.
-PER_SAMPLE_FUNCTIONS = ("stochastic_depth", "drop_path")
+    return FUNCTION_RULES.get(target)

@@ -123,7 +123,7 @@ is_minor = _listed(MINOR_MODULES, MINOR_FUNCTIONS)
 
 
 #: Per-position modules whose output has their input's shape and dtype
-#: (the tracer (:class:`.fx_walk.Tracer`) need not run them on the meta device).
+#: (the walk (:mod:`.walk`) need not run them on the meta device).
 SHAPE_KEEPING_MODULES = POINTWISE_MODULES
 
 

@@ -1,0 +1,448 @@
+"""The main walk: run the working copy on its inputs while watching every
+torch function, tensor method and module call, one record per call that
+reads a record's output.
+
+Torch's own hook for this is a :class:`~torch.overrides.TorchFunctionMode`:
+while it is active every ``torch.*`` and ``F.*`` function and every tensor
+method and operator passes through it, with its real arguments.  Module
+calls pass through ``nn.Module.__call__``, which the walk wraps while it
+runs, so that a module with a rule is one record (its inside is not
+watched) and a function call is named by the module whose ``forward``
+made it.
+
+The model's code runs as written, on real values (meta tensors when
+``meta``): shapes are numbers, Python containers and control flow on
+shapes just work, and nothing is built but the records.  What cannot be
+followed is control flow on tensor *values* (``if x.sum() > 0``): the
+first read of a value computed from the input raises :class:`Unfollowable`
+and the caller falls back to forward hooks.  On the meta device calls
+whose output shape is known are not run (:mod:`.meta_shapes`; many meta
+kernels are Python decompositions that would cost more than the rest of
+the analysis)."""
+import inspect
+import operator
+import threading
+
+import torch
+import torch.nn as nn
+
+from ...errors import BadShapeError, CapacityError
+from .calls import Call, TensorInfo, function_name, summary
+from .copies import meta_twin, run_failed
+from .layout import layout_after, standard_layout
+from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES, hookless
+from .pads import own_forward, pad_widths
+from .records import (input_names, input_record, make_record, module_path,
+                      owned_parameters, trainable, unique_name)
+from .rules import SHAPE_KEEPING_MODULES, keeps_shape
+from .table import module_rule_of_class
+
+#: The walk wraps ``nn.Module.__call__`` and lazy modules and hooks change
+#: shared state while the module runs: one walk at a time, so that
+#: concurrent analyses cannot see each other's wrapper (issue 8).
+LOCK = threading.RLock()
+
+_MODULE_CALL = nn.Module.__call__
+
+#: Torch functions pass through no mode or ``__torch_function__`` inside.
+_NO_TORCH_FUNCTION = torch._C.DisableTorchFunction
+
+
+class Unfollowable(Exception):
+    """The walk cannot follow the module (``error`` says why)."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
+class _RunFailed(Exception):
+    """Running a call failed (the module does not run on these inputs, or
+    not on the meta device)."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
+#: Tensor methods that read values, as ``if``, ``int(x)`` or ``x.item()``
+#: do: a branch on data, which one run on zeros cannot stand for.
+_VALUE_READS = frozenset((
+    "__bool__", "__int__", "__float__", "__complex__", "__index__",
+    "item", "tolist", "numpy", "__array__"))
+_VALUE_READ_FUNCTIONS = frozenset((torch.equal, torch.allclose,
+                                   torch.is_nonzero))
+
+
+def _target_of(func):
+    """The rule-table target of what the mode was handed: the function
+    itself, or for a tensor method its name (``'view'``; ``x[i]`` is
+    ``operator.getitem``, ``x.T`` is ``'T'``)."""
+    qualname = getattr(func, "__qualname__", "")
+    if qualname.startswith(("TensorBase.", "Tensor.")):
+        name = func.__name__
+        return operator.getitem if name == "__getitem__" else name
+    if qualname == "getset_descriptor.__get__":
+        return func.__self__.__name__
+    return func
+
+
+def _leaf_class(cls):
+    """Whether calls of a module class are one record: it has a rule, or it
+    is one of torch's own layers without one (an unknown record, as
+    torch.fx would keep it) rather than a container."""
+    return module_rule_of_class(cls) is not None or (
+        cls.__module__.startswith(("torch.nn.", "torch.ao.nn.")) and
+        not issubclass(cls, nn.Sequential))
+
+
+def _tensors_in(values, found):
+    """Append the tensors in ``values`` (nested tuples, lists and dicts) to
+    ``found``."""
+    for value in values:
+        kind = type(value)
+        if kind is torch.Tensor or isinstance(value, torch.Tensor):
+            found.append(value)
+        elif kind is tuple or kind is list:
+            _tensors_in(value, found)
+        elif kind is dict:
+            _tensors_in(value.values(), found)
+    return found
+
+
+def _on_meta(value):
+    """``value`` with every tensor not on the meta device replaced by its
+    meta twin (a tensor built inside ``forward``, on the CPU)."""
+    kind = type(value)
+    if isinstance(value, torch.Tensor):
+        return value if value.is_meta else meta_twin(value)
+    if kind is tuple or kind is list:
+        return kind(_on_meta(v) for v in value)
+    if kind is dict:
+        return {k: _on_meta(v) for k, v in value.items()}
+    return value
+
+
+class Walk(torch.overrides.TorchFunctionMode):
+    """Active while the working copy ``root`` runs; ``records`` grows by
+    one record per call that reads a record's output."""
+
+    def __init__(self, root, meta, keep_values=False):
+        super().__init__()
+        self.root = root
+        self.meta = meta
+        self.records = []
+        #: id(tensor) -> index of the record whose output it is
+        self.made = {}
+        #: id(tensor) -> (record, position, the call's outputs): a piece of
+        #: a call's tuple output, which gets its ``getitem`` record when it
+        #: is first read (as torch.fx makes one on indexing)
+        self.pieces = {}
+        #: the tensors of ``made`` and ``pieces``, kept so ids stay unique
+        self.alive = []
+        self.layouts = []
+        self.values = {} if keep_values else None
+        self.taken = {}
+        #: paths of the modules whose ``forward`` is running
+        self.scope = []
+        self.paths = None
+        self.parameters = None
+        self.leaves = {}
+        self.paths_below = {}
+        #: running a call's own code: calls inside it are not records
+        self.busy = False
+        #: F.pad widths seen while a ruled subclass runs its forward
+        self.pads = None
+
+    # ----------------------------------------------------------------------
+    # the records
+
+    def add_inputs(self, inputs):
+        for name, tensor in zip(input_names(self.root, len(inputs)), inputs):
+            self._file(tensor, input_record(unique_name(name, self.taken),
+                                            tensor.shape, tensor.dtype),
+                       standard_layout(tensor.dim()))
+
+    def _file(self, tensor, record, layout):
+        """Add ``record``, whose output is ``tensor`` (None: a tuple)."""
+        if tensor is not None:
+            self.made[id(tensor)] = len(self.records)
+            self.alive.append(tensor)
+            if self.values is not None:
+                self.values[record.name] = tensor
+        self.records.append(record)
+        self.layouts.append(layout)
+
+    def _sources(self, tensors):
+        """The records the tracked ``tensors`` are outputs of, in order,
+        once each (a piece of a tuple output gets its record here)."""
+        sources = []
+        for tensor in tensors:
+            at = self.made.get(id(tensor))
+            if at is None:
+                piece = self.pieces.pop(id(tensor), None)
+                if piece is None:
+                    continue
+                at = self._piece_record(tensor, *piece)
+            if at not in sources:
+                sources.append(at)
+        return sources
+
+    def _piece_record(self, tensor, parent, position, parts):
+        """The ``getitem`` record of piece ``position`` of ``parent``'s
+        tuple output ``parts`` (summaries)."""
+        first = next(p for p in parts if isinstance(p, TensorInfo))
+        self._record(operator.getitem, (parts, position), {}, [parent],
+                     first, tensor)
+        return self.made[id(tensor)]
+
+    def _record(self, target, args, kwargs, sources, first, value,
+                params=None, pads=()):
+        """File the record of one call (``first``: a summary of the first
+        tracked input) if its output holds a tensor."""
+        outputs = value if type(value) in (tuple, list) else (value,)
+        out = next((v for v in outputs if isinstance(v, torch.Tensor)),
+                   None)
+        if out is None:
+            return
+        is_module = isinstance(target, nn.Module)
+        path = self.path_of(target) if is_module else None
+        scope = path.rpartition(".")[0] if is_module else (
+            self.scope[-1] if self.scope else "")
+        name = unique_name(path if is_module else (
+            scope + "." if scope else "") + function_name(target),
+            self.taken)
+        call = Call(target, summary(tuple(args)), summary(kwargs),
+                    first.shape, tuple(out.shape), self.layouts[sources[0]],
+                    pads=tuple(pads), out_dtype=out.dtype)
+        call.out_layout = layout_after(call)
+        record = make_record(call, name, sources, self.records, params,
+                             self._module_path(scope))
+        if out is value:
+            self._file(out, record, call.out_layout)
+            return
+        # a tuple output: the call's record, and its pieces on demand
+        index = len(self.records)
+        self._file(None, record, call.out_layout)
+        parts = summary(tuple(outputs))
+        for position, piece in enumerate(outputs):
+            if isinstance(piece, torch.Tensor):
+                self.pieces[id(piece)] = (index, position, parts)
+                self.alive.append(piece)
+
+    def _module_path(self, scope):
+        found = self.paths_below.get(scope)
+        if found is None:
+            found = self.paths_below[scope] = module_path(self.root, scope)
+        return found
+
+    def path_of(self, module):
+        if self.paths is None:
+            self.paths = {}
+            for path, m in self.root.named_modules():
+                self.paths.setdefault(id(m), path)
+        return self.paths.get(id(module), type(module).__name__)
+
+    def _owned(self, tensors):
+        """The trainable parameters of the analysed module among a
+        function's arguments (``param * x``, ``F.linear(x, self.w)``)."""
+        return trainable(t for t in tensors if isinstance(t, nn.Parameter))
+
+    # ----------------------------------------------------------------------
+    # functions and methods
+
+    def _tracked(self, args, kwargs):
+        """(tensors, sources, summary of the first tracked input) of a
+        call's arguments; sources are empty where no record's output is
+        among them."""
+        tensors = _tensors_in(args, [])
+        if kwargs:
+            _tensors_in(kwargs.values(), tensors)
+        sources = self._sources(tensors) if tensors else ()
+        if not sources:
+            return tensors, (), None
+        first = next(t for t in tensors if id(t) in self.made)
+        return tensors, sources, TensorInfo(tuple(first.shape), first.dtype)
+
+    def _arguments(self, tensors, args, kwargs):
+        """On the meta device, the arguments with tensors built on the CPU
+        inside ``forward`` replaced by their meta twins."""
+        if self.meta and not all(t.is_meta for t in tensors):
+            return _on_meta(args), _on_meta(kwargs)
+        return args, kwargs
+
+    # ----------------------------------------------------------------------
+    # functions and methods (the mode is off while this runs)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if self.busy:
+            if self.pads is not None:
+                widths = pad_widths(func, args, kwargs)
+                if widths is not None:
+                    self.pads.append(widths)
+            return func(*args, **kwargs)
+        tensors, sources, first = self._tracked(args, kwargs)
+        if not sources:          # sizes, constants, parameters alone
+            return func(*args, **kwargs)
+        target = _target_of(func)
+        if (type(target) is str and target in _VALUE_READS) or \
+                func in _VALUE_READ_FUNCTIONS:
+            raise Unfollowable(
+                "its forward reads tensor values ({}() of {}, computed from "
+                "the input), as control flow on data does".format(
+                    function_name(target).strip("_"),
+                    self.records[sources[0]].name))
+        args, kwargs = self._arguments(tensors, args, kwargs)
+        value = self._function_value(func, target, args, kwargs)
+        self._record(target, args, kwargs, sources, first, value,
+                     self._owned(tensors))
+        return value
+
+    def _function_value(self, func, target, args, kwargs):
+        try:
+            if self.meta:
+                x = args[0] if args else None
+                if type(x) is torch.Tensor and keeps_shape(target) and \
+                        len(_tensors_in(args, [])) == 1 and not \
+                        _tensors_in(kwargs.values(), []):
+                    # in place: the same tensor, changed; else a new one
+                    return x if type(target) is str and \
+                        target.endswith("_") else x.detach()
+                try:
+                    shape_of = FUNCTION_VALUES.get(target)
+                except TypeError:       # an unhashable target
+                    shape_of = None
+                if shape_of is not None:
+                    value = shape_of(args, kwargs)
+                    if value is not None:
+                        return value
+            return func(*args, **kwargs)
+        except (CapacityError, Unfollowable):
+            raise
+        except Exception as error:
+            raise _RunFailed(error) from error
+
+    # ----------------------------------------------------------------------
+    # modules (the mode is on: it is turned off around the walk's own work)
+
+    def call_module(self, module, args, kwargs):
+        """``module(*args, **kwargs)`` while the walk runs."""
+        if self.busy:
+            return _MODULE_CALL(module, *args, **kwargs)
+        cls = type(module)
+        leaf = self.leaves.get(cls)
+        if leaf is None:
+            leaf = self.leaves[cls] = _leaf_class(cls)
+        if not leaf:
+            self.scope.append(self.path_of(module))
+            try:
+                return _MODULE_CALL(module, *args, **kwargs)
+            finally:
+                self.scope.pop()
+        with _NO_TORCH_FUNCTION():
+            tensors, sources, first = self._tracked(args, kwargs)
+            if sources:
+                args, kwargs = self._arguments(tensors, args, kwargs)
+                value = self._shape_only(module, args, kwargs)
+        if not sources:
+            return self._run(module, args, kwargs)
+        pads = ()
+        if value is None:
+            value = self._run(module, args, kwargs, own_forward(module))
+            pads, self.pads = tuple(self.pads or ()), None
+        with _NO_TORCH_FUNCTION():
+            self._record(module, args, kwargs, sources, first, value,
+                         trainable(owned_parameters(module)), pads)
+        return value
+
+    def _shape_only(self, module, args, kwargs):
+        """On the meta device, the output of a plain call whose shape is
+        known without running it; else None."""
+        if not (self.meta and len(args) == 1 and not kwargs and
+                type(args[0]) is torch.Tensor):
+            return None
+        x = args[0]
+        # lazy modules must run: that creates their parameters
+        if isinstance(module, SHAPE_KEEPING_MODULES) and not isinstance(
+                module, nn.modules.lazy.LazyModuleMixin):
+            return x.detach()
+        shape_of = MODULE_VALUES.get(type(module))
+        if shape_of is not None and hookless(module):
+            return shape_of(module, x)
+        return None
+
+    def _run(self, module, args, kwargs, watch_pads=False):
+        """Run a module, its inside unwatched; with ``watch_pads`` (a
+        subclass of a ruled class, as timm's Conv2dSame, may pad in its
+        forward) ``self.pads`` collects the pads it applies."""
+        self.busy, self.pads = True, [] if watch_pads else None
+        try:
+            return _MODULE_CALL(module, *args, **kwargs)
+        except (CapacityError, Unfollowable):
+            raise
+        except Exception as error:
+            raise _RunFailed(error) from error
+        finally:
+            self.busy = False
+
+
+def _positional(module):
+    """(required, most) positional inputs of ``forward`` (most: None for
+    any number), or None where its signature is unknown."""
+    try:
+        parameters = list(inspect.signature(
+            module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return 0, None, []
+    positional = [p for p in parameters
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    return len(required), len(positional), required
+
+
+def _check_inputs(module, n_inputs):
+    counts = _positional(module)
+    if counts is None or counts[1] is None:
+        return
+    required, most, names = counts
+    if n_inputs > most:
+        raise BadShapeError("input_shape gives {} shapes, but the module "
+                            "takes {} inputs".format(n_inputs, most))
+    if n_inputs < required:
+        raise BadShapeError(
+            "input_shape gives {} shapes, but the module takes {} inputs "
+            "({} has no default)".format(n_inputs, required,
+                                         names[n_inputs].name))
+
+
+def run(work, inputs, shapes, meta, keep_values=False):
+    """The :class:`Walk` of ``work`` run on ``inputs`` (of ``shapes``);
+    raises :class:`Unfollowable` where it branches on data and
+    :class:`BadShapeError` where it does not run."""
+    _check_inputs(work, len(inputs))
+    walk = Walk(work, meta, keep_values)
+    walk.add_inputs(inputs)
+    thread = threading.get_ident()
+
+    def call(module, *args, **kwargs):
+        # modules other threads run meanwhile are not this walk's
+        if threading.get_ident() != thread:
+            return _MODULE_CALL(module, *args, **kwargs)
+        return walk.call_module(module, args, kwargs)
+    with LOCK:
+        nn.Module.__call__ = call
+        try:
+            with walk:
+                _MODULE_CALL(work, *inputs)
+        except (CapacityError, Unfollowable):
+            raise
+        except _RunFailed as failed:
+            raise run_failed(failed.error, shapes) from failed.error
+        except Exception as error:      # the model's own code
+            raise run_failed(error, shapes) from error
+        finally:
+            nn.Module.__call__ = _MODULE_CALL
+    return walk
