@@ -80,6 +80,14 @@ class Call:
 
 def per_axis(value, n_axes, what="value"):
     """Torch's sizes per axis: :func:`geometry.as_tuple` with ints out."""
+    # a module's plain int or tuple of ints (most calls) as it is: asked
+    # several times per conv
+    kind = type(value)
+    if kind is int:
+        return (value,) * n_axes
+    if kind is tuple and len(value) == n_axes and all(
+            type(v) is int for v in value):
+        return value
     return geometry.as_tuple(value, n_axes, what, one_for_all=True,
                              convert=int)
 
@@ -168,7 +176,16 @@ def function_name(target):
     return name
 
 
+#: Argument types a summary keeps as they are (most arguments are these).
+_PLAIN = frozenset((int, float, bool, str, type(None)))
+
+
 def summary(value):
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple:
+        return tuple([summary(v) for v in value])
     if isinstance(value, torch.Tensor):
         return TensorInfo(tuple(value.shape), value.dtype)
     if isinstance(value, torch.Size):

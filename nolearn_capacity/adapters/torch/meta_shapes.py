@@ -145,6 +145,14 @@ def _cat_value(args, kwargs):
     return _empty(shape, first.dtype)
 
 
+def _contiguous_value(args, kwargs):
+    """``x.contiguous()`` of a meta tensor: a contiguous one of its shape
+    (meta's own is a Python reference implementation)."""
+    if len(args) != 1 or kwargs or not _plain_meta(args[0]):
+        return None
+    return _empty(tuple(args[0].shape), args[0].dtype)
+
+
 def _mean_value(args, kwargs):
     """``x.mean(dims, keepdim)`` of a floating meta tensor."""
     if len(args) < 2 or len(args) > 3 or set(kwargs) - {"keepdim"}:
@@ -176,3 +184,6 @@ FUNCTION_VALUES.update(dict.fromkeys(
 
 FUNCTION_VALUES.update(dict.fromkeys(
     named("torch.mean") + ["mean"], _mean_value))
+
+
+FUNCTION_VALUES["contiguous"] = _contiguous_value

@@ -141,6 +141,8 @@ class Walk(torch.overrides.TorchFunctionMode):
         #: the tensors of ``made`` and ``pieces``, kept so ids stay unique
         self.alive = []
         self.layouts = []
+        #: per record, a summary of its output tensor (None: a tuple)
+        self.infos = []
         self.values = {} if keep_values else None
         self.taken = {}
         #: paths of the modules whose ``forward`` is running
@@ -172,6 +174,8 @@ class Walk(torch.overrides.TorchFunctionMode):
                 self.values[record.name] = tensor
         self.records.append(record)
         self.layouts.append(layout)
+        self.infos.append(None if tensor is None else TensorInfo(
+            tuple(tensor.shape), tensor.dtype))
 
     def _sources(self, tensors):
         """The records the tracked ``tensors`` are outputs of, in order,
@@ -212,8 +216,9 @@ class Walk(torch.overrides.TorchFunctionMode):
         name = unique_name(path if is_module else (
             scope + "." if scope else "") + function_name(target),
             self.taken)
-        call = Call(target, summary(tuple(args)), summary(kwargs),
-                    first.shape, tuple(out.shape), self.layouts[sources[0]],
+        call = Call(target, summary(tuple(args)),
+                    summary(kwargs) if kwargs else {}, first.shape,
+                    tuple(out.shape), self.layouts[sources[0]],
                     pads=tuple(pads), out_dtype=out.dtype)
         call.out_layout = layout_after(call)
         record = make_record(call, name, sources, self.records, params,
@@ -246,7 +251,9 @@ class Walk(torch.overrides.TorchFunctionMode):
     def _owned(self, tensors):
         """The trainable parameters of the analysed module among a
         function's arguments (``param * x``, ``F.linear(x, self.w)``)."""
-        return trainable(t for t in tensors if isinstance(t, nn.Parameter))
+        # (isinstance on Parameter runs Python code: its metaclass's)
+        return trainable(t for t in tensors if type(t) is not torch.Tensor
+                         and isinstance(t, nn.Parameter))
 
     # ----------------------------------------------------------------------
     # functions and methods
@@ -261,8 +268,7 @@ class Walk(torch.overrides.TorchFunctionMode):
         sources = self._sources(tensors) if tensors else ()
         if not sources:
             return tensors, (), None
-        first = next(t for t in tensors if id(t) in self.made)
-        return tensors, sources, TensorInfo(tuple(first.shape), first.dtype)
+        return tensors, sources, self.infos[sources[0]]
 
     def _arguments(self, tensors, args, kwargs):
         """On the meta device, the arguments with tensors built on the CPU
