@@ -492,6 +492,18 @@ def test_shared_module_counts_once():
     assert network.total_params == 148
 
 
+def test_a_weight_two_modules_share_counts_once():
+    # the reflect-padded conv runs (its output shape is not computed), so
+    # the working copy gives it a meta twin of the weight while the first
+    # conv keeps the module's own: one weight still
+    first = nn.Conv2d(1, 1, 3)
+    second = nn.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
+    second.weight = first.weight
+    network = adapter.network_of(nn.Sequential(first, second), (1, 1, 8, 8))
+    assert [r.n_params for r in network.layers] == [0, 10, 10]
+    assert network.total_params == 9 + 1 + 1
+
+
 def test_several_inputs():
     network = adapter.network_of(models.TwoInputs(),
                                  [(1, 1, 16, 16), (1, 2, 8, 8)])
@@ -726,6 +738,30 @@ def same(before, after):
             assert before[key] == after[key], key
 
 
+class InPlace(nn.Module):
+    """Changes its own tensors in place: in forward (a buffer, a parameter
+    through ``.data``) and in ``train`` (a re-parametrisation); the
+    analysis runs on a copy that holds these very tensors until code runs
+    on them."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.scale = nn.Parameter(torch.ones(2))
+        self.register_buffer("seen", torch.zeros(()))
+
+    def train(self, mode=True):
+        with torch.no_grad():
+            self.conv.weight.mul_(2.)
+        return super().train(mode)
+
+    def forward(self, x):
+        self.seen.add_(1)
+        with torch.no_grad():
+            self.scale.data.mul_(3.)
+        return self.conv(x) * self.scale.view(1, -1, 1, 1)
+
+
 @pytest.mark.parametrize("make, shape", [
     (models.vgg_ish, (2, 3, 32, 32)),
     (models.ResNetIsh, (2, 3, 32, 32)),
@@ -733,7 +769,8 @@ def same(before, after):
     (models.Counting, (1, 1, 8, 8)),              # forward sets attributes
     (lambda: nn.Sequential(nn.LazyConv2d(2, 3), nn.LazyBatchNorm2d()),
      (2, 1, 8, 8)),                               # running would initialise
-], ids=["vgg", "resnet", "hooks", "counting", "lazy"])
+    (InPlace, (1, 1, 8, 8)),                      # changes its own tensors
+], ids=["vgg", "resnet", "hooks", "counting", "lazy", "in-place"])
 def test_module_is_unchanged(make, shape):
     module = make()
     module.train()

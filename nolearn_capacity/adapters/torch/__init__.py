@@ -11,10 +11,12 @@ seen as calls with their real arguments and every output shape.  Modules
 whose ``forward`` branches on tensor values are walked with forward hooks
 on their leaf modules instead, with a warning: functional calls are then
 invisible and modules are assumed to form a chain.  The analysed module is
-never changed: both walks run on a copy in eval mode whose parameters and
-buffers live on the meta device (no weights copied, no data computed, so
-any input size is cheap); only a module that cannot run there runs on a
-real deep copy, on zeros of a bounded size.
+never changed: both walks run on a copy in eval mode, on the meta device
+(no weights copied, no data computed, so any input size is cheap); the
+copy holds the module's own parameters and buffers, each replaced by a
+meta twin before any code runs on it (most calls need only their shapes).
+Only a module that cannot run there runs on a real deep copy, on zeros of
+a bounded size.
 
 Each rule is ``rule(call, n_axes) -> dict`` of
 :class:`~nolearn_capacity.core.LayerRecord` fields (at least ``op``), where
@@ -49,7 +51,8 @@ from .rules import *  # noqa: F401,F403
 from .layout import (SHAPE_ONLY, Part, by_layout, layout_after,
                      standard_layout)
 from .records import input_record, make_record, module_path, unique_name
-from .copies import MAX_REAL_BYTES, dtype_of, working_copy, zeros
+from .copies import (MAX_REAL_BYTES, counted_parameters, dtype_of, to_meta,
+                     working_copy, zeros)
 from .pads import own_forward
 from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES
 from .walk import LOCK, Unfollowable, run
@@ -150,8 +153,9 @@ def _network(module, shapes):
     copy."""
     warned = False
     for meta in (True, False):
+        twins = {}
         try:
-            work = working_copy(module, meta)
+            work = working_copy(module, meta, twins)
         except UnsupportedLayerError:
             if not meta:
                 raise
@@ -160,20 +164,23 @@ def _network(module, shapes):
             try:
                 with torch.no_grad():
                     records = run(work, zeros(shapes, dtype_of(work), meta),
-                                  shapes, meta).records
+                                  shapes, meta, twins).records
             except Unfollowable as unfollowable:
                 if not warned:
                     _warn_fallback(module, unfollowable.error)
                     warned = True
-                # a fresh copy: tracing may have run code on this one
-                work = working_copy(module, meta)
+                # a fresh copy: the walk may have run code on this one;
+                # every part of it runs
+                work = working_copy(module, meta, twins)
+                if meta:
+                    to_meta(work, twins)
                 records = hook_records(work, shapes, meta)
             break
         except BadShapeError:
             if not meta:
                 raise
-    # after the run, so that lazy modules have their parameters
-    trainable = [p for p in work.parameters() if p.requires_grad]
+    trainable = [p for p in counted_parameters(module, work)
+                 if p.requires_grad]
     return Network(tuple(records), sum(p.numel() for p in trainable),
                    sum(p.numel() * p.element_size() for p in trainable))
 

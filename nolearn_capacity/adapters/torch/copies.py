@@ -43,12 +43,26 @@ _CONTAINERS = frozenset((dict, OrderedDict, list, set))
 _TENSORS_AND_CHILDREN = frozenset(("_parameters", "_buffers", "_modules"))
 
 
+class _Lazy(Exception):
+    """A lazy module's uninitialised tensor: the structure copy cannot
+    hold it."""
+
+
+def _tensor_table(table):
+    """A copy of a ``_parameters`` or ``_buffers`` table (the same
+    tensors)."""
+    for value in table.values():
+        if isinstance(value, nn.parameter.UninitializedTensorMixin):
+            raise _Lazy()
+    return dict(table)
+
+
 def _structure_copy(module, memo):
     """``module`` and its children as new module objects sharing nothing
-    mutable at the top of their ``__dict__`` with the originals, their
-    parameters and buffers replaced by ``memo[id(tensor)]``.  Unlike a deep
-    copy it walks no attribute values, which costs a deep copy most of its
-    time on small mobile nets."""
+    mutable at the top of their ``__dict__`` with the originals, but
+    holding the originals' parameters and buffers (see
+    :func:`to_meta`).  Unlike a deep copy it walks no attribute values,
+    which costs a deep copy most of its time on small mobile nets."""
     twin = memo.get(id(module))
     if twin is not None:
         return twin
@@ -69,73 +83,114 @@ def _structure_copy(module, memo):
                             item.__func__,
                             _structure_copy(item.__self__, memo))
         state[key] = value
-    state["_parameters"] = {k: None if v is None else memo[id(v)]
-                            for k, v in module._parameters.items()}
-    state["_buffers"] = {k: None if v is None else memo[id(v)]
-                         for k, v in module._buffers.items()}
+    state["_parameters"] = _tensor_table(module._parameters)
+    state["_buffers"] = _tensor_table(module._buffers)
     state["_modules"] = {k: None if v is None else _structure_copy(v, memo)
                          for k, v in module._modules.items()}
     twin.__dict__.update(state)
     return twin
 
 
-def _eval(module, root=True):
+def to_meta(module, memo):
+    """Give ``module`` and its submodules (parts of a structure copy, whose
+    tensor tables are their own) meta twins of the parameters and buffers
+    they hold, in place, before code of theirs runs on them; ``memo`` maps
+    id(tensor) -> twin, so that a tensor two modules share stays shared."""
+    for part in module.modules():
+        for table in (part._parameters, part._buffers):
+            for key, tensor in table.items():
+                if tensor is not None and not tensor.is_meta:
+                    twin = memo.get(id(tensor))
+                    if twin is None:
+                        twin = memo[id(tensor)] = meta_twin(tensor)
+                    table[key] = twin
+
+
+def _eval(module, before_own_code, root=True):
     """``module.eval()``: the flag is written directly where ``eval`` and
     ``train`` are torch's own (``Module.__setattr__`` costs a Python call
-    per module), else they run."""
+    per module), else they run, after ``before_own_code(module)``."""
     cls = type(module)
     if root and cls.eval is not nn.Module.eval:
+        before_own_code(module)
         return module.eval()
     if cls.train is not nn.Module.train or \
             cls.__setattr__ is not nn.Module.__setattr__:
+        before_own_code(module)
         return module.train(False)
     module.__dict__["training"] = False
     for child in module.children():
-        _eval(child, False)
+        _eval(child, before_own_code, False)
     return module
 
 
-def working_copy(module, meta):
-    """A copy in eval mode to trace and run, so that the caller's module
-    stays as it was (no running statistics, lazy parameters, flags or
-    attributes change).  With ``meta`` its parameters and buffers are
-    storage-less twins on the meta device in a copy of the module
-    structure: copying costs no weights and running it costs no data; else
-    it is a full deep copy."""
-    memo = {}
-    tensors = [t for _, m in module.named_modules(remove_duplicate=False)
-               for t in list(m._parameters.values()) +
-               list(m._buffers.values()) if t is not None]
-    for tensor in tensors:
-        if id(tensor) in memo:
-            continue
-        if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
-            # lazy modules' uninitialised tensors refuse deepcopy: give the
-            # copy fresh ones (running it then initialises the copy only)
-            memo[id(tensor)] = type(tensor)(
-                requires_grad=tensor.requires_grad,
-                device="meta" if meta else None)
-        elif meta:
-            memo[id(tensor)] = meta_twin(tensor)
+def working_copy(module, meta, twins=None):
+    """A copy in eval mode to walk, so that the caller's module stays as it
+    was (no running statistics, lazy parameters, flags or attributes
+    change).
+
+    With ``meta`` it is a copy of the module structure, to run on the meta
+    device, where running costs no data; copying it costs nothing per
+    weight, as it holds the module's own parameters and buffers: whoever
+    runs code of a part of the copy first calls :func:`to_meta` on that
+    part with the memo ``twins``, so that no torch function ever sees the
+    module's own tensors (most calls of an analysis need only their
+    shapes).  A lazy module's copy is a deep copy with meta twins.
+    Without ``meta`` it is a full deep copy."""
+    twins = {} if twins is None else twins
+    work = None
     try:
-        if meta and not any(isinstance(t, nn.parameter.UninitializedTensorMixin)
-                            for t in tensors):
-            # (lazy modules' hooks are methods bound to the original: they
-            # need the deep copy, which rebinds them)
-            work = _structure_copy(module, memo)
-        else:
-            work = copy.deepcopy(module, memo)
+        if meta:
+            try:
+                work = _structure_copy(module, {})
+            except _Lazy:
+                # (lazy modules' hooks are methods bound to the original:
+                # they need the deep copy, which rebinds them)
+                pass
+        if work is None:
+            work = copy.deepcopy(module, _deep_copy_memo(module, meta))
     except Exception as error:   # a module that refuses to be copied
         raise UnsupportedLayerError(
             "cannot analyse {}: copying it failed ({}: {}); the analysis "
             "runs on a copy so that the module is never changed".format(
                 printable(type(module).__name__), type(error).__name__,
                 shown(str(error)))) from error
-    work = _eval(work)
+    work = _eval(work, (lambda part: to_meta(part, twins)) if meta else (
+        lambda part: None))
     if module_rule(work) is not None:
         # a lone conv, pool, ...: one record, not the functions inside it
         work = nn.Sequential(OrderedDict([(type(module).__name__, work)]))
     return work
+
+
+def counted_parameters(module, work):
+    """The parameters a network counts: the module's own, each once, or,
+    for a lazy module, those of its working copy ``work`` after the walk
+    (which created them).  (The copy's own may be a mix of the module's
+    tensors and their meta twins, so a tied weight would count twice.)"""
+    params = list(module.parameters())
+    if any(isinstance(p, nn.parameter.UninitializedTensorMixin)
+           for p in params):
+        params = list(work.parameters())
+    return params
+
+
+def _deep_copy_memo(module, meta):
+    """What a deep copy takes instead of copying: a lazy module's
+    uninitialised tensors (they refuse deepcopy) become fresh ones, so that
+    running the copy initialises the copy only; on the meta device every
+    other tensor becomes its meta twin."""
+    memo = {}
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        if id(tensor) in memo:
+            continue
+        if isinstance(tensor, nn.parameter.UninitializedTensorMixin):
+            memo[id(tensor)] = type(tensor)(
+                requires_grad=tensor.requires_grad,
+                device="meta" if meta else None)
+        elif meta:
+            memo[id(tensor)] = meta_twin(tensor)
+    return memo
 
 
 def zeros(shapes, dtype, meta):

@@ -17,8 +17,11 @@ def _plain_meta(tensor):
 
 
 def _plain_weight(tensor, dtype):
+    """A plain tensor of ``dtype``: its shape is all an output shape needs
+    (the working copy may hold the module's own tensors, not meta ones:
+    see :func:`~.copies.working_copy`)."""
     return type(tensor) in (torch.Tensor, nn.Parameter) and \
-        tensor.is_meta and tensor.dtype == dtype
+        tensor.dtype == dtype
 
 
 def _contiguous(tensor):
@@ -107,7 +110,7 @@ def _arithmetic_value(args, kwargs):
     if kwargs or len(args) != 2:
         return None
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
-    if not all(_plain_weight(t, t.dtype) and t.is_contiguous() and
+    if not all(_plain_weight(t, t.dtype) and t.is_meta and t.is_contiguous() and
                t.is_floating_point() for t in tensors) or \
             len({t.dtype for t in tensors}) != 1 or not all(
                 type(a) in (int, float) for a in args

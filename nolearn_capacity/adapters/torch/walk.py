@@ -4,10 +4,10 @@ reads a record's output.
 
 Torch's own hook for this is a :class:`~torch.overrides.TorchFunctionMode`:
 while it is active every ``torch.*`` and ``F.*`` function and every tensor
-method and operator passes through it, with its real arguments.  Module
-calls pass through ``nn.Module.__call__``, which the walk wraps while it
-runs, so that a module with a rule is one record (its inside is not
-watched) and a function call is named by the module whose ``forward``
+method and operator passes through it, with its real arguments.  Each
+module's ``forward`` passes through the walk too (an instance attribute
+while it runs), so that a module with a rule is one record (its inside is
+not watched) and a function call is named by the module whose ``forward``
 made it.
 
 The model's code runs as written, on real values (meta tensors when
@@ -19,7 +19,9 @@ and the caller falls back to forward hooks.  On the meta device calls
 whose output shape is known are not run (:mod:`.meta_shapes`; many meta
 kernels are Python decompositions that would cost more than the rest of
 the analysis)."""
+import functools
 import inspect
+import itertools
 import operator
 import threading
 
@@ -28,7 +30,7 @@ import torch.nn as nn
 
 from ...errors import BadShapeError, CapacityError
 from .calls import Call, TensorInfo, function_name, summary
-from .copies import meta_twin, run_failed
+from .copies import meta_twin, run_failed, to_meta
 from .layout import layout_after, standard_layout
 from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES, hookless
 from .pads import own_forward, pad_widths
@@ -37,12 +39,10 @@ from .records import (input_names, input_record, make_record, module_path,
 from .rules import SHAPE_KEEPING_MODULES, keeps_shape
 from .table import module_rule_of_class
 
-#: The walk wraps ``nn.Module.__call__`` and lazy modules and hooks change
-#: shared state while the module runs: one walk at a time, so that
-#: concurrent analyses cannot see each other's wrapper (issue 8).
+#: Lazy modules and hooks may change shared state while the module runs,
+#: and :func:`row_values` watches the caller's own module: one walk at a
+#: time (issue 8).
 LOCK = threading.RLock()
-
-_MODULE_CALL = nn.Module.__call__
 
 #: Torch functions pass through no mode or ``__torch_function__`` inside.
 _NO_TORCH_FUNCTION = torch._C.DisableTorchFunction
@@ -110,16 +110,16 @@ def _tensors_in(values, found):
     return found
 
 
-def _on_meta(value):
-    """``value`` with every tensor not on the meta device replaced by its
-    meta twin (a tensor built inside ``forward``, on the CPU)."""
+def _on_meta(value, twin):
+    """``value`` with tensors not on the meta device replaced by
+    ``twin(tensor)``."""
     kind = type(value)
     if isinstance(value, torch.Tensor):
-        return value if value.is_meta else meta_twin(value)
+        return value if value.is_meta else twin(value)
     if kind is tuple or kind is list:
-        return kind(_on_meta(v) for v in value)
+        return kind(_on_meta(v, twin) for v in value)
     if kind is dict:
-        return {k: _on_meta(v) for k, v in value.items()}
+        return {k: _on_meta(v, twin) for k, v in value.items()}
     return value
 
 
@@ -127,10 +127,15 @@ class Walk(torch.overrides.TorchFunctionMode):
     """Active while the working copy ``root`` runs; ``records`` grows by
     one record per call that reads a record's output."""
 
-    def __init__(self, root, meta, keep_values=False):
+    def __init__(self, root, meta, twins=None, keep_values=False):
         super().__init__()
         self.root = root
         self.meta = meta
+        #: id(tensor of the module) -> its meta twin (see
+        #: :func:`~.copies.working_copy`)
+        self.twins = {} if twins is None else twins
+        #: ids of the module's own parameters and buffers, once asked for
+        self.module_tensors = None
         self.records = []
         #: id(tensor) -> index of the record whose output it is
         self.made = {}
@@ -147,9 +152,13 @@ class Walk(torch.overrides.TorchFunctionMode):
         self.taken = {}
         #: paths of the modules whose ``forward`` is running
         self.scope = []
-        self.paths = None
-        self.parameters = None
+        #: id(module) -> its path below the root
+        self.paths = {}
+        #: (module, the ``forward`` instance attribute it had, or None)
+        self.watched = []
+        #: module class -> whether its calls are one record each
         self.leaves = {}
+        #: module path -> :func:`~.records.module_path` of it
         self.paths_below = {}
         #: running a call's own code: calls inside it are not records
         self.busy = False
@@ -242,11 +251,30 @@ class Walk(torch.overrides.TorchFunctionMode):
         return found
 
     def path_of(self, module):
-        if self.paths is None:
-            self.paths = {}
-            for path, m in self.root.named_modules():
-                self.paths.setdefault(id(m), path)
         return self.paths.get(id(module), type(module).__name__)
+
+    def watch_modules(self):
+        """Route every submodule's ``forward`` through :meth:`call_module`
+        with an instance attribute (on the working copy: patching
+        ``nn.Module.__call__`` instead would empty the method caches of
+        every module class, a millisecond per analysis with timm loaded),
+        and note each module's path.  Undone by :meth:`unwatch_modules`."""
+        for path, module in self.root.named_modules():
+            if module is self.root:
+                continue
+            self.paths[id(module)] = path
+            own = module.__dict__.get("forward")
+            self.watched.append((module, own))
+            module.__dict__["forward"] = functools.partial(
+                self.call_module, module, module.forward)
+
+    def unwatch_modules(self):
+        for module, own in self.watched:
+            if own is None:
+                del module.__dict__["forward"]
+            else:
+                module.__dict__["forward"] = own
+        self.watched = []
 
     def _owned(self, tensors):
         """The trainable parameters of the analysed module among a
@@ -270,12 +298,26 @@ class Walk(torch.overrides.TorchFunctionMode):
             return tensors, (), None
         return tensors, sources, self.infos[sources[0]]
 
-    def _arguments(self, tensors, args, kwargs):
-        """On the meta device, the arguments with tensors built on the CPU
-        inside ``forward`` replaced by their meta twins."""
-        if self.meta and not all(t.is_meta for t in tensors):
-            return _on_meta(args), _on_meta(kwargs)
-        return args, kwargs
+    def _arguments(self, tensors, args, kwargs, recorded=True):
+        """On the meta device, the arguments with the module's own tensors
+        (which the working copy holds: :func:`~.copies.working_copy`)
+        replaced by their meta twins, and for a ``recorded`` call tensors
+        built on the CPU inside ``forward`` too (constants alone are
+        computed as they are)."""
+        if not self.meta or all(t.is_meta for t in tensors):
+            return args, kwargs
+        if self.module_tensors is None:
+            self.module_tensors = {id(t) for t in itertools.chain(
+                self.root.parameters(), self.root.buffers())}
+
+        def twin(tensor):
+            if id(tensor) in self.module_tensors:
+                found = self.twins.get(id(tensor))
+                if found is None:
+                    found = self.twins[id(tensor)] = meta_twin(tensor)
+                return found
+            return meta_twin(tensor) if recorded else tensor
+        return _on_meta(args, twin), _on_meta(kwargs, twin)
 
     # ----------------------------------------------------------------------
     # functions and methods (the mode is off while this runs)
@@ -290,6 +332,8 @@ class Walk(torch.overrides.TorchFunctionMode):
             return func(*args, **kwargs)
         tensors, sources, first = self._tracked(args, kwargs)
         if not sources:          # sizes, constants, parameters alone
+            if tensors:
+                args, kwargs = self._arguments(tensors, args, kwargs, False)
             return func(*args, **kwargs)
         target = _target_of(func)
         if (type(target) is str and target in _VALUE_READS) or \
@@ -332,10 +376,11 @@ class Walk(torch.overrides.TorchFunctionMode):
     # ----------------------------------------------------------------------
     # modules (the mode is on: it is turned off around the walk's own work)
 
-    def call_module(self, module, args, kwargs):
-        """``module(*args, **kwargs)`` while the walk runs."""
+    def call_module(self, module, forward, *args, **kwargs):
+        """``module.forward(*args, **kwargs)`` while the walk runs
+        (``forward``: the module's own)."""
         if self.busy:
-            return _MODULE_CALL(module, *args, **kwargs)
+            return forward(*args, **kwargs)
         cls = type(module)
         leaf = self.leaves.get(cls)
         if leaf is None:
@@ -343,19 +388,23 @@ class Walk(torch.overrides.TorchFunctionMode):
         if not leaf:
             self.scope.append(self.path_of(module))
             try:
-                return _MODULE_CALL(module, *args, **kwargs)
+                return forward(*args, **kwargs)
             finally:
                 self.scope.pop()
         with _NO_TORCH_FUNCTION():
             tensors, sources, first = self._tracked(args, kwargs)
-            if sources:
-                args, kwargs = self._arguments(tensors, args, kwargs)
-                value = self._shape_only(module, args, kwargs)
+            if tensors:
+                args, kwargs = self._arguments(tensors, args, kwargs,
+                                               bool(sources))
+            value = self._shape_only(module, args, kwargs) if sources \
+                else None
+            if value is None and self.meta:
+                to_meta(module, self.twins)     # its code runs
         if not sources:
-            return self._run(module, args, kwargs)
+            return self._run(forward, args, kwargs)
         pads = ()
         if value is None:
-            value = self._run(module, args, kwargs, own_forward(module))
+            value = self._run(forward, args, kwargs, own_forward(module))
             pads, self.pads = tuple(self.pads or ()), None
         with _NO_TORCH_FUNCTION():
             self._record(module, args, kwargs, sources, first, value,
@@ -378,13 +427,14 @@ class Walk(torch.overrides.TorchFunctionMode):
             return shape_of(module, x)
         return None
 
-    def _run(self, module, args, kwargs, watch_pads=False):
-        """Run a module, its inside unwatched; with ``watch_pads`` (a
-        subclass of a ruled class, as timm's Conv2dSame, may pad in its
-        forward) ``self.pads`` collects the pads it applies."""
+    def _run(self, forward, args, kwargs, watch_pads=False):
+        """Run a module's ``forward``, its inside unwatched; with
+        ``watch_pads`` (a subclass of a ruled class, as timm's Conv2dSame,
+        may pad in its forward) ``self.pads`` collects the pads it
+        applies."""
         self.busy, self.pads = True, [] if watch_pads else None
         try:
-            return _MODULE_CALL(module, *args, **kwargs)
+            return forward(*args, **kwargs)
         except (CapacityError, Unfollowable):
             raise
         except Exception as error:
@@ -424,31 +474,24 @@ def _check_inputs(module, n_inputs):
                                          names[n_inputs].name))
 
 
-def run(work, inputs, shapes, meta, keep_values=False):
-    """The :class:`Walk` of ``work`` run on ``inputs`` (of ``shapes``);
-    raises :class:`Unfollowable` where it branches on data and
+def run(work, inputs, shapes, meta, twins=None, keep_values=False):
+    """The :class:`Walk` of the working copy ``work`` run on ``inputs`` (of
+    ``shapes``; ``twins``: the copy's memo of meta twins); raises
+    :class:`Unfollowable` where it branches on data and
     :class:`BadShapeError` where it does not run."""
     _check_inputs(work, len(inputs))
-    walk = Walk(work, meta, keep_values)
+    walk = Walk(work, meta, twins, keep_values)
     walk.add_inputs(inputs)
-    thread = threading.get_ident()
-
-    def call(module, *args, **kwargs):
-        # modules other threads run meanwhile are not this walk's
-        if threading.get_ident() != thread:
-            return _MODULE_CALL(module, *args, **kwargs)
-        return walk.call_module(module, args, kwargs)
-    with LOCK:
-        nn.Module.__call__ = call
-        try:
-            with walk:
-                _MODULE_CALL(work, *inputs)
-        except (CapacityError, Unfollowable):
-            raise
-        except _RunFailed as failed:
-            raise run_failed(failed.error, shapes) from failed.error
-        except Exception as error:      # the model's own code
-            raise run_failed(error, shapes) from error
-        finally:
-            nn.Module.__call__ = _MODULE_CALL
+    walk.watch_modules()
+    try:
+        with walk:
+            work(*inputs)
+    except (CapacityError, Unfollowable):
+        raise
+    except _RunFailed as failed:
+        raise run_failed(failed.error, shapes) from failed.error
+    except Exception as error:      # the model's own code
+        raise run_failed(error, shapes) from error
+    finally:
+        walk.unwatch_modules()
     return walk
