@@ -8,7 +8,7 @@ from .calls import Call, first_tensor, flat, summary
 from .copies import dtype_of, run_on_zeros, zeros
 from .pads import PadWatch, own_forward
 from .records import (input_names, input_record, make_record, module_path,
-                      trainable, unique_name)
+                      owned_parameters, unique_name)
 from .table import module_rule
 
 
@@ -67,7 +67,7 @@ def hook_records(work, shapes, meta):
             if unseen is not None:
                 records.append(unseen)
         record = make_record(call, label, parents or [len(records) - 1],
-                             records, trainable(module.parameters()),
+                             records, owned_parameters(module),
                              module_path(work, name.rpartition(".")[0]))
         for t in flat([output]):
             if isinstance(t, torch.Tensor):

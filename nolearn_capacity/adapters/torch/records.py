@@ -23,10 +23,6 @@ def _legacy(module):
     return None, None
 
 
-def trainable(params):
-    return {id(p): p.numel() for p in params if p.requires_grad}
-
-
 def owned_parameters(module):
     """``list(module.parameters())``, without the generators torch stacks
     for each level of the module tree when the module has no children (as
@@ -38,11 +34,12 @@ def owned_parameters(module):
                  if p is not None}.values())
 
 
-def make_record(call, name, inputs, records, params=None, module_path=()):
+def make_record(call, name, inputs, records, owned=(), module_path=()):
     """One call as a :class:`LayerRecord`, to follow ``records`` (the
-    records before it, which ``inputs`` index); ``params`` maps id -> size
-    of the trainable parameters it owns; ``module_path`` the modules that
-    hold the call (see :class:`LayerRecord`)."""
+    records before it, which ``inputs`` index); ``owned`` the parameters
+    it owns, each once (a module's: :func:`owned_parameters`; those a
+    function is given); ``module_path`` the modules that hold the call
+    (see :class:`LayerRecord`)."""
     index = len(records)
     module = call.target if isinstance(call.target, nn.Module) else None
     if module is not None:
@@ -73,14 +70,14 @@ def make_record(call, name, inputs, records, params=None, module_path=()):
         except (AttributeError, TypeError, ValueError, IndexError) as error:
             raise UnsupportedLayerError("{}: {}".format(
                 describe_layer(name, index, class_name), error)) from error
-    n_params = sum((params or {}).values())
+    n_params = sum(p.numel() for p in owned if p.requires_grad)
     return LayerRecord(name=name, label=name, class_name=class_name,
                        inputs=tuple(inputs),
                        output_shape=tuple(call.out_shape),
                        n_params=n_params, legacy_role=role, legacy_size=size,
                        module_path=tuple(module_path),
                        minor=is_minor(call.target),
-                       **_costs(call, fields, n_params), **fields)
+                       **_costs(call, fields, owned, n_params), **fields)
 
 
 def module_path(root, qualname):
@@ -119,16 +116,15 @@ def unique_name(wanted, taken):
     return name
 
 
-def _costs(call, fields, n_params):
+def _costs(call, fields, owned, n_params):
     """The record's cost fields, counted as torchinfo counts them: a
     module's parameters (trainable or not) once per output position of a
     convolution, per time step of a recurrence, per position of a linear
     layer; bytes in the parameters' and the output's own dtypes."""
     itemsize = (call.out_dtype or torch.get_default_dtype()).itemsize
     if isinstance(call.target, nn.Module):
-        params = owned_parameters(call.target)
-        weights = sum(p.numel() for p in params)
-        param_bytes = sum(p.numel() * p.element_size() for p in params
+        weights = sum(p.numel() for p in owned)
+        param_bytes = sum(p.numel() * p.element_size() for p in owned
                           if p.requires_grad)
     else:   # a function given parameters: in the output's dtype
         weights, param_bytes = n_params, n_params * itemsize
@@ -142,7 +138,7 @@ def _costs(call, fields, n_params):
         if isinstance(call.target, nn.Module) and len(out) > 2:
             # an untied bias (a port of Lasagne's untie_biases) is added
             # once per output value, not once per position
-            once = sum(p.numel() for p in params if p.dim() > 1 and
+            once = sum(p.numel() for p in owned if p.dim() > 1 and
                        tuple(p.shape) == tuple(out[1:]))
     elif isinstance(call.target, (nn.Linear, nn.Bilinear)) or \
             call.target is F.linear:

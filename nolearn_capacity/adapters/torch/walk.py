@@ -35,7 +35,7 @@ from .layout import layout_after, standard_layout
 from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES, hookless
 from .pads import own_forward, pad_widths
 from .records import (input_names, input_record, make_record, module_path,
-                      owned_parameters, trainable, unique_name)
+                      owned_parameters, unique_name)
 from .rules import SHAPE_KEEPING_MODULES, keeps_shape
 from .table import module_rule_of_class
 
@@ -210,7 +210,7 @@ class Walk(torch.overrides.TorchFunctionMode):
         return self.made[id(tensor)]
 
     def _record(self, target, args, kwargs, sources, first, value,
-                params=None, pads=()):
+                owned=(), pads=()):
         """File the record of one call (``first``: a summary of the first
         tracked input) if its output holds a tensor."""
         outputs = value if type(value) in (tuple, list) else (value,)
@@ -230,7 +230,7 @@ class Walk(torch.overrides.TorchFunctionMode):
                     tuple(out.shape), self.layouts[sources[0]],
                     pads=tuple(pads), out_dtype=out.dtype)
         call.out_layout = layout_after(call)
-        record = make_record(call, name, sources, self.records, params,
+        record = make_record(call, name, sources, self.records, owned,
                              self._module_path(scope))
         if out is value:
             self._file(out, record, call.out_layout)
@@ -277,11 +277,11 @@ class Walk(torch.overrides.TorchFunctionMode):
         self.watched = []
 
     def _owned(self, tensors):
-        """The trainable parameters of the analysed module among a
-        function's arguments (``param * x``, ``F.linear(x, self.w)``)."""
+        """The parameters of the analysed module among a function's
+        arguments (``param * x``, ``F.linear(x, self.w)``), each once."""
         # (isinstance on Parameter runs Python code: its metaclass's)
-        return trainable(t for t in tensors if type(t) is not torch.Tensor
-                         and isinstance(t, nn.Parameter))
+        return list({id(t): t for t in tensors if type(t) is not
+                     torch.Tensor and isinstance(t, nn.Parameter)}.values())
 
     # ----------------------------------------------------------------------
     # functions and methods
@@ -408,7 +408,7 @@ class Walk(torch.overrides.TorchFunctionMode):
             pads, self.pads = tuple(self.pads or ()), None
         with _NO_TORCH_FUNCTION():
             self._record(module, args, kwargs, sources, first, value,
-                         trainable(owned_parameters(module)), pads)
+                         owned_parameters(module), pads)
         return value
 
     def _shape_only(self, module, args, kwargs):
