@@ -48,6 +48,17 @@ def test_module_shapes_are_torchs(module, shape):
     assert described(computed) == described(module(x))
 
 
+@pytest.mark.parametrize("module,shape", MODULE_CASES)
+def test_module_shapes_with_the_modules_own_weights(module, shape):
+    # the working copy holds the module's own (real) tensors until code
+    # runs on them: a shape needs only theirs
+    x = meta(shape)
+    computed = adapter.MODULE_VALUES[type(module)](module, x)
+    assert computed is not None
+    assert described(computed) == described(
+        copy.deepcopy(module).to("meta")(x))
+
+
 @pytest.mark.parametrize("module,x", [
     (nn.Conv2d(3, 8, 3), meta((1, 4, 9, 9))),            # channels
     (nn.Conv2d(3, 8, 5), meta((1, 3, 4, 9))),            # kernel > input
@@ -83,6 +94,8 @@ FUNCTION_CASES = [
     ("mean", (meta((1, 8, 7, 7)), [2, 3]), {}),
     ("mean", (meta((1, 8, 7, 7)), (-1, -2), True), {}),
     (torch.mean, (meta((2, 8, 7, 7)), 1), {"keepdim": True}),
+    ("contiguous", (meta((1, 2, 3, 4)).transpose(1, 2),), {}),
+    ("contiguous", (meta((2, 3)),), {}),
 ]
 
 
@@ -113,6 +126,9 @@ def test_function_shapes_are_torchs(target, args, kwargs):
     ("mean", (meta((1, 8, 7, 7)), [2, -2]), {}),
     ("mean", (meta((1, 8, 7, 7)),), {}),
     ("mean", (meta((1, 8, 7, 7), torch.int64), [2, 3]), {}),
+    ("contiguous", (meta((1, 2, 3, 4)),),
+     {"memory_format": torch.channels_last}),
+    ("contiguous", (torch.zeros(2, 3).t(),), {}),
 ])
 def test_function_shapes_left_to_torch(target, args, kwargs):
     assert adapter.FUNCTION_VALUES[target](args, kwargs) is None
