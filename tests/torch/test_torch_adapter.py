@@ -192,7 +192,7 @@ def test_module_rules(module, shape, expected):
 
 
 # --------------------------------------------------------------------------
-# Function and method rules, through torch.fx
+# Function and method rules, as the walk sees the calls
 # --------------------------------------------------------------------------
 
 FUNCTION_CASES = [
@@ -245,6 +245,14 @@ FUNCTION_CASES = [
      POINTWISE),
     ("add", lambda x: x + 1, POINTWISE),
     ("mul", lambda x: 2 * x, POINTWISE),
+    # Python's operators, as the walk's torch function mode is handed them
+    ("__rsub__", lambda x: 1 - x, POINTWISE),
+    ("__rdiv__", lambda x: 1 / x, POINTWISE),
+    ("__floordiv__", lambda x: x // 2, POINTWISE),
+    ("__rpow__", lambda x: 2 ** x, POINTWISE),
+    ("positive", lambda x: +x, POINTWISE),
+    ("neg", lambda x: -x, POINTWISE),
+    ("div", lambda x: x / (x + 1), MERGE),
     ("add", lambda x: x + x, POINTWISE),        # one map read
     ("add", lambda x: x + F.avg_pool2d(x, 3, 1, 1), MERGE),
     ("add", lambda x: torch.add(x, x.relu()), MERGE),

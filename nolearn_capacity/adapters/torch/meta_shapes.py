@@ -187,8 +187,7 @@ def _mean_value(args, kwargs):
 
 #: Functions and methods whose output shape the walk (:mod:`.walk`) computes.
 FUNCTION_VALUES = dict.fromkeys(
-    named("operator.add", "operator.mul", "operator.sub", "operator.truediv",
-           "torch.add", "torch.mul", "torch.sub", "torch.div") +
+    named("torch.add", "torch.mul", "torch.sub", "torch.div") +
     ["add", "mul", "sub", "div"], _arithmetic_value)
 
 

@@ -27,8 +27,10 @@ def register_module_rule(*classes):
 
 def register_function_rule(*targets):
     """Decorator: use ``rule(call, n_axes) -> dict`` for these targets:
-    functions (``torch.cat``, ``F.relu``, ``operator.add``) or method names
-    (``'view'``)."""
+    torch functions (``torch.cat``, ``F.relu``) or tensor method names
+    (``'view'``; ``x + y`` is ``'add'``, ``x[i]`` is ``operator.getitem``):
+    what a torch function mode is handed.  A Python function of your own
+    is not one: the walk sees the torch calls inside it."""
     return FUNCTION_RULES.register(*targets)
 
 

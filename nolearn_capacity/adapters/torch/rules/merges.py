@@ -15,14 +15,13 @@ def elementwise(call, n_axes):
 
 
 register_function_rule(*named(
-    "operator.add", "operator.sub", "operator.mul", "operator.truediv",
-    "operator.iadd", "operator.isub", "operator.imul", "operator.itruediv",
-    "operator.floordiv", "operator.pow", "torch.add", "torch.sub",
+    "torch.add", "torch.sub",
     "torch.mul", "torch.div", "torch.maximum", "torch.minimum", "torch.max",
     "torch.min", "torch.where", "torch.pow", "torch.addcmul"),
     "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "maximum",
     "minimum", "pow", "__add__", "__mul__", "__sub__", "__truediv__",
-    "__radd__", "__rmul__", "__rsub__", "__rtruediv__")(elementwise)
+    "__radd__", "__rmul__", "__rsub__", "__rtruediv__", "__rdiv__",
+    "__floordiv__", "__rfloordiv__", "__rpow__")(elementwise)
 
 
 @register_function_rule(*named("torch.cat", "torch.concat",

@@ -76,11 +76,10 @@ POINTWISE_FUNCTIONS = tuple(
            "F.instance_norm", "F.group_norm", "F.layer_norm",
            "F.local_response_norm", "F.normalize", "torch.exp", "torch.log",
            "torch.abs", "torch.neg", "torch.sqrt", "torch.rsqrt",
-           "torch.clamp", "torch.clip", "torch.square", "operator.neg",
-           "operator.pos")) + (
+           "torch.clamp", "torch.clip", "torch.square")) + (
     "exp", "log", "abs", "neg", "sqrt", "rsqrt", "square", "clamp",
     "clamp_", "clip", "contiguous", "clone", "detach", "float", "double",
-    "half", "to", "type", "type_as", "__neg__", "sign")
+    "half", "to", "type", "type_as", "__neg__", "positive", "sign")
 
 
 register_module_rule(*POINTWISE_MODULES)(fixed_op("pointwise"))
