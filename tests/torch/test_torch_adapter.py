@@ -1,8 +1,10 @@
 """The torch adapter: rule tables, value tables of small nets, legacy mode
 of nolearn's MNIST net ported to torch, the hook fallback, and the promise
 that the analysed module is never changed."""
+import collections
 import subprocess
 import sys
+import types
 import warnings
 from pathlib import Path
 
@@ -246,10 +248,10 @@ FUNCTION_CASES = [
     ("add", lambda x: x + 1, POINTWISE),
     ("mul", lambda x: 2 * x, POINTWISE),
     # Python's operators, as the walk's torch function mode is handed them
-    ("__rsub__", lambda x: 1 - x, POINTWISE),
-    ("__rdiv__", lambda x: 1 / x, POINTWISE),
-    ("__floordiv__", lambda x: x // 2, POINTWISE),
-    ("__rpow__", lambda x: 2 ** x, POINTWISE),
+    ("rsub", lambda x: 1 - x, POINTWISE),
+    ("rdiv", lambda x: 1 / x, POINTWISE),
+    ("floordiv", lambda x: x // 2, POINTWISE),
+    ("rpow", lambda x: 2 ** x, POINTWISE),
     ("positive", lambda x: +x, POINTWISE),
     ("neg", lambda x: -x, POINTWISE),
     ("div", lambda x: x / (x + 1), MERGE),
@@ -721,6 +723,9 @@ def test_hooks_follow_tensors_where_they_can():
 
 def snapshot(module):
     return {
+        "tensor attributes": {
+            (n, k): v.clone() for n, m in module.named_modules()
+            for k, v in m.__dict__.items() if isinstance(v, torch.Tensor)},
         "state": {k: v.detach().clone() for k, v in
                   module.state_dict().items()
                   if not isinstance(v, nn.parameter.UninitializedTensorMixin)},
@@ -738,7 +743,7 @@ def snapshot(module):
 def same(before, after):
     assert before.keys() == after.keys()
     for key in before:
-        if key == "state":
+        if key in ("state", "tensor attributes"):
             assert before[key].keys() == after[key].keys()
             for name, value in before[key].items():
                 assert torch.equal(value, after[key][name]), name
@@ -770,6 +775,51 @@ class InPlace(nn.Module):
         return self.conv(x) * self.scale.view(1, -1, 1, 1)
 
 
+def _patched_forward(self, x):
+    self.seen = True
+    with torch.no_grad():       # a namedtuple of its own parameters
+        torch._foreach_add_(Pair(self.conv.weight, self.conv.bias), 1.)
+    return self.bn(self.conv(x))
+
+
+Pair = collections.namedtuple("Pair", "weight bias")
+
+
+class PatchedForward(nn.Module):
+    """``forward`` replaced on the instance by a method bound to it (as
+    libraries that wrap a model's forward do)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.bn = nn.BatchNorm2d(2)
+        self.forward = types.MethodType(_patched_forward, self)
+
+
+class SteppingConv(nn.Conv2d):
+    """A ruled subclass with its own forward and a plain tensor attribute
+    it changes in place."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.steps = torch.zeros(())
+
+    def forward(self, x):
+        self.steps += 1
+        return super().forward(x)
+
+
+class Stepping(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = SteppingConv(1, 2, 3)
+        self.count = torch.zeros(())
+
+    def forward(self, x):
+        self.count.add_(1)
+        return self.conv(x)
+
+
 @pytest.mark.parametrize("make, shape", [
     (models.vgg_ish, (2, 3, 32, 32)),
     (models.ResNetIsh, (2, 3, 32, 32)),
@@ -778,7 +828,10 @@ class InPlace(nn.Module):
     (lambda: nn.Sequential(nn.LazyConv2d(2, 3), nn.LazyBatchNorm2d()),
      (2, 1, 8, 8)),                               # running would initialise
     (InPlace, (1, 1, 8, 8)),                      # changes its own tensors
-], ids=["vgg", "resnet", "hooks", "counting", "lazy", "in-place"])
+    (lambda: PatchedForward(), (1, 1, 8, 8)),
+    (lambda: Stepping(), (1, 1, 8, 8)),
+], ids=["vgg", "resnet", "hooks", "counting", "lazy", "in-place",
+        "patched-forward", "tensor-attributes"])
 def test_module_is_unchanged(make, shape):
     module = make()
     module.train()
@@ -799,6 +852,144 @@ def test_lazy_modules_count_their_parameters():
                                  (1, 1, 8, 8))
     assert network.total_params == (9 + 1) * 2 + (72 + 1) * 5
     assert isinstance(net[0].weight, nn.parameter.UninitializedParameter)
+
+
+# --------------------------------------------------------------------------
+# The walk follows what the module computes
+# --------------------------------------------------------------------------
+
+def links(module, shape=IMAGE):
+    return [(r.name, r.op, r.inputs) for r in records(module, shape)]
+
+
+def test_named_tuple_results_are_followed():
+    net = Lambda(lambda x: F.max_pool2d(torch.max(x, 1, keepdim=True)[0], 2))
+    assert links(net) == [
+        ("x", "input", ()), ("max", "pointwise", (0,)),     # over channels
+        ("getitem", "pointwise", (1,)), ("max_pool2d", "window", (2,))]
+
+
+def test_nested_tuple_outputs_are_followed():
+    class Recurrent(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(4, 5, batch_first=True)
+            self.fc = nn.Linear(5, 2)
+
+        def forward(self, x):
+            out, (h, c) = self.lstm(x)
+            return self.fc(h[-1])
+
+    assert [(r.name, r.inputs) for r in records(Recurrent(), (1, 6, 4))] == [
+        ("x", ()), ("lstm", (0,)), ("getitem", (1,)), ("getitem_1", (2,)),
+        ("fc", (3,))]
+
+
+def test_writing_into_a_map_links_it():
+    class Fill(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(4, 4, 3)
+            self.b = nn.Conv2d(8, 2, 3)
+
+        def forward(self, x):
+            y = self.a(x)
+            buf = torch.zeros(1, 8, 6, 6, device=y.device)
+            buf[:, :4] = y                  # channels: per position
+            part = torch.zeros(1, 4, 8, 8, device=y.device)
+            part[:, :, 1:7, 1:7] = y        # moves the units: unknown
+            return self.b(buf), part
+
+    assert links(Fill()) == [
+        ("x", "input", ()), ("a", "window", (0,)),
+        ("setitem", "pointwise", (1,)), ("setitem_1", "unknown", (1,)),
+        ("b", "window", (2,))]
+    report = nolearn_capacity.analyze(Fill(), input_shape=IMAGE)
+    assert report.rows[4].field == (5., 5.)
+    assert "approximate" not in report.rows[4].flags
+
+
+def test_a_ruled_module_on_a_constant_runs_on_the_meta_device():
+    # positions from a meshgrid, through a Linear: on a huge input that
+    # only the meta device can take
+    class Positions(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 8, 3, padding=1)
+            self.embed = nn.Linear(2, 8)
+
+        def forward(self, x):
+            y = self.conv(x)
+            h, w = y.shape[2:]
+            grid = torch.stack(torch.meshgrid(
+                torch.arange(h) * 1., torch.arange(w) * 1., indexing="ij"),
+                -1)
+            return y + self.embed(grid).permute(2, 0, 1)[None]
+
+    assert [(r.name, r.output_shape) for r in records(
+        Positions(), (1, 1, 10000, 10000))] == [
+        ("x", (1, 1, 10000, 10000)), ("conv", (1, 8, 10000, 10000)),
+        ("add", (1, 8, 10000, 10000))]
+
+
+def test_the_models_own_error_handling_still_works():
+    def flat(x):
+        y = x.transpose(2, 3)
+        try:
+            return y.view(1, -1)        # not viewable: torch raises
+        except RuntimeError:
+            return y.reshape(1, -1)
+    assert [r.name for r in records(Lambda(flat), IMAGE)] == [
+        "x", "transpose", "reshape"]
+
+
+def test_in_place_activations_change_the_tensor_they_are_given():
+    class InPlaceReLU(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 3)
+            self.relu = nn.ReLU(inplace=True)
+
+        def forward(self, x):
+            y = self.conv(x)
+            self.relu(y)                # the result is not used: y is
+            y = F.relu(y, inplace=True)
+            return F.max_pool2d(y, 2)
+
+    assert [(r.name, r.inputs) for r in records(InPlaceReLU(), IMAGE)] == [
+        ("x", ()), ("conv", (0,)), ("relu", (1,)), ("relu_1", (2,)),
+        ("max_pool2d", (3,))]
+
+
+def test_an_output_the_walk_cannot_link_falls_back_to_hooks():
+    class Blind(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 3)
+
+        def forward(self, x):
+            return torch.zeros(self.conv(x).shape)
+
+    with pytest.warns(UserWarning, match="cannot follow Blind: its output "
+                      "is not computed from its input by calls the walk "
+                      "can see"):
+        layers = records(Blind(), IMAGE)
+    assert [r.name for r in layers] == ["x", "conv"]
+
+
+def test_a_rules_own_error_is_shown_as_it_is():
+    class Odd(nn.Module):
+        def forward(self, x):
+            return x
+
+    @adapter.register_module_rule(Odd)
+    def broken(call, n_axes):
+        return {}["op"]
+    try:
+        with pytest.raises(KeyError, match="op"):
+            adapter.network_of(nn.Sequential(Odd()), (1, 1, 10 ** 5, 10 ** 5))
+    finally:
+        adapter.MODULE_RULES.unregister(Odd)
 
 
 # --------------------------------------------------------------------------

@@ -169,8 +169,9 @@ def _network(module, shapes):
                 if not warned:
                     _warn_fallback(module, unfollowable.error)
                     warned = True
-                # a fresh copy: the walk may have run code on this one;
-                # every part of it runs
+                # a fresh copy (the walk may have run code on this one)
+                # whose every part runs
+                twins = {}
                 work = working_copy(module, meta, twins)
                 if meta:
                     to_meta(work, twins)

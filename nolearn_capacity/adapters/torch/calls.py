@@ -169,7 +169,8 @@ def named(*names):
 
 def function_name(target):
     if isinstance(target, str):
-        return target
+        # a method; Python's operators are dunder methods ('__rsub__')
+        return target.strip("_") if target.startswith("__") else target
     name = FUNCTION_NAMES.get(id(target))
     if name is None:
         name = getattr(target, "__name__", None) or type(target).__name__

@@ -1,6 +1,7 @@
 """The working copy the walks trace and run: a structure copy on the meta
 device (no weights), or a real deep copy, in eval mode; its inputs."""
 import copy
+import functools
 import itertools
 import math
 import types
@@ -57,6 +58,22 @@ def _tensor_table(table):
     return dict(table)
 
 
+def _rebound(value, memo):
+    """``value``, or where it is a method or ``functools.partial`` bound to
+    a module (an instance ``forward`` patched by a library, a hook), the
+    same bound to the module's copy."""
+    if type(value) is types.MethodType and isinstance(value.__self__,
+                                                      nn.Module):
+        return types.MethodType(value.__func__,
+                                _structure_copy(value.__self__, memo))
+    if type(value) is functools.partial and any(
+            isinstance(a, nn.Module) for a in value.args):
+        return functools.partial(value.func, *[
+            _structure_copy(a, memo) if isinstance(a, nn.Module) else a
+            for a in value.args], **value.keywords)
+    return value
+
+
 def _structure_copy(module, memo):
     """``module`` and its children as new module objects sharing nothing
     mutable at the top of their ``__dict__`` with the originals, but
@@ -77,11 +94,9 @@ def _structure_copy(module, memo):
                     key not in _TENSORS_AND_CHILDREN:
                 # hooks that are methods of a module act on its copy
                 for name, item in value.items():
-                    if type(item) is types.MethodType and isinstance(
-                            item.__self__, nn.Module):
-                        value[name] = types.MethodType(
-                            item.__func__,
-                            _structure_copy(item.__self__, memo))
+                    value[name] = _rebound(item, memo)
+        elif kind is types.MethodType or kind is functools.partial:
+            value = _rebound(value, memo)
         state[key] = value
     state["_parameters"] = _tensor_table(module._parameters)
     state["_buffers"] = _tensor_table(module._buffers)
@@ -93,13 +108,14 @@ def _structure_copy(module, memo):
 
 def to_meta(module, memo):
     """Give ``module`` and its submodules (parts of a structure copy, whose
-    tensor tables are their own) meta twins of the parameters and buffers
-    they hold, in place, before code of theirs runs on them; ``memo`` maps
-    id(tensor) -> twin, so that a tensor two modules share stays shared."""
+    ``__dict__`` and tensor tables are their own) meta twins of the
+    parameters, buffers and plain tensor attributes they hold, in place,
+    before code of theirs runs on them; ``memo`` maps id(tensor) -> twin,
+    so that a tensor two modules share stays shared."""
     for part in module.modules():
-        for table in (part._parameters, part._buffers):
-            for key, tensor in table.items():
-                if tensor is not None and not tensor.is_meta:
+        for table in (part._parameters, part._buffers, part.__dict__):
+            for key, tensor in list(table.items()):
+                if isinstance(tensor, torch.Tensor) and not tensor.is_meta:
                     twin = memo.get(id(tensor))
                     if twin is None:
                         twin = memo[id(tensor)] = meta_twin(tensor)

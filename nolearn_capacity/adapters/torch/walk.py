@@ -19,6 +19,7 @@ and the caller falls back to forward hooks.  On the meta device calls
 whose output shape is known are not run (:mod:`.meta_shapes`; many meta
 kernels are Python decompositions that would cost more than the rest of
 the analysis)."""
+import copy
 import functools
 import inspect
 import itertools
@@ -56,9 +57,9 @@ class Unfollowable(Exception):
         self.error = error
 
 
-class _RunFailed(Exception):
-    """Running a call failed (the module does not run on these inputs, or
-    not on the meta device)."""
+class _OwnError(Exception):
+    """An error of the walk's own work (a rule's, say) while the model's
+    code runs: raised as it is by :func:`run`, not as the model failing."""
 
     def __init__(self, error):
         super().__init__(error)
@@ -69,7 +70,7 @@ class _RunFailed(Exception):
 #: do: a branch on data, which one run on zeros cannot stand for.
 _VALUE_READS = frozenset((
     "__bool__", "__int__", "__float__", "__complex__", "__index__",
-    "item", "tolist", "numpy", "__array__"))
+    "item", "tolist", "numpy", "__array__", "__contains__"))
 _VALUE_READ_FUNCTIONS = frozenset((torch.equal, torch.allclose,
                                    torch.is_nonzero))
 
@@ -96,30 +97,63 @@ def _leaf_class(cls):
         not issubclass(cls, nn.Sequential))
 
 
+#: Argument types that hold no tensor (most arguments are these).
+_PLAIN = frozenset((int, float, bool, str, type(None), slice, torch.Size,
+                    torch.dtype, torch.device))
+
+
 def _tensors_in(values, found):
-    """Append the tensors in ``values`` (nested tuples, lists and dicts) to
-    ``found``."""
+    """Append the tensors in ``values`` (nested tuples, lists and dicts,
+    named tuples and torch's ``return_types`` too) to ``found``."""
     for value in values:
         kind = type(value)
+        if kind in _PLAIN:
+            continue
         if kind is torch.Tensor or isinstance(value, torch.Tensor):
             found.append(value)
-        elif kind is tuple or kind is list:
+        elif isinstance(value, (tuple, list)):
             _tensors_in(value, found)
-        elif kind is dict:
+        elif isinstance(value, dict):
             _tensors_in(value.values(), found)
     return found
 
 
+def _pieces(value, path=()):
+    """(index path, tensor) of every tensor in a call's output made of
+    nested tuples, lists and dicts."""
+    if isinstance(value, torch.Tensor):
+        return [(path, value)]
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, (tuple, list)) and type(value) is not torch.Size:
+        items = enumerate(value)
+    else:
+        return []
+    return [found for key, item in items
+            for found in _pieces(item, path + (key,))]
+
+
 def _on_meta(value, twin):
     """``value`` with tensors not on the meta device replaced by
-    ``twin(tensor)``."""
+    ``twin(tensor)`` (containers rebuilt as their own type)."""
     kind = type(value)
+    if kind in _PLAIN:
+        return value
     if isinstance(value, torch.Tensor):
         return value if value.is_meta else twin(value)
-    if kind is tuple or kind is list:
-        return kind(_on_meta(v, twin) for v in value)
-    if kind is dict:
-        return {k: _on_meta(v, twin) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        items = [_on_meta(v, twin) for v in value]
+        if kind is tuple or kind is list:
+            return kind(items)
+        # a named tuple, or a structseq such as torch.return_types.max
+        return value._make(items) if hasattr(value, "_make") else kind(items)
+    if isinstance(value, dict):
+        items = {k: _on_meta(v, twin) for k, v in value.items()}
+        if kind is dict:
+            return items
+        rebuilt = copy.copy(value)
+        rebuilt.update(items)
+        return rebuilt
     return value
 
 
@@ -201,23 +235,36 @@ class Walk(torch.overrides.TorchFunctionMode):
                 sources.append(at)
         return sources
 
-    def _piece_record(self, tensor, parent, position, parts):
-        """The ``getitem`` record of piece ``position`` of ``parent``'s
-        tuple output ``parts`` (summaries)."""
-        first = next(p for p in parts if isinstance(p, TensorInfo))
-        self._record(operator.getitem, (parts, position), {}, [parent],
-                     first, tensor)
+    def _piece_record(self, tensor, parent, path, parts):
+        """The ``getitem`` record of the piece at index ``path`` of
+        ``parent``'s output ``parts`` (summaries)."""
+        self._record(operator.getitem, (parts, path[0] if len(path) == 1
+                                        else path), {}, [parent],
+                     TensorInfo(tuple(tensor.shape), tensor.dtype), tensor)
         return self.made[id(tensor)]
 
-    def _record(self, target, args, kwargs, sources, first, value,
-                owned=(), pads=()):
+    def _record(self, *args, **kwargs):
+        """:meth:`_file_record`; an error there is the walk's own, not the
+        model's."""
+        try:
+            self._file_record(*args, **kwargs)
+        except (CapacityError, Unfollowable):
+            raise
+        except Exception as error:
+            raise _OwnError(error) from error
+
+    def _file_record(self, target, args, kwargs, sources, first, value,
+                     owned=(), pads=()):
         """File the record of one call (``first``: a summary of the first
         tracked input) if its output holds a tensor."""
-        outputs = value if type(value) in (tuple, list) else (value,)
-        out = next((v for v in outputs if isinstance(v, torch.Tensor)),
-                   None)
-        if out is None:
-            return
+        pieces = None
+        if isinstance(value, torch.Tensor):
+            out = value
+        else:
+            pieces = _pieces(value)
+            if not pieces:
+                return
+            out = pieces[0][1]
         is_module = isinstance(target, nn.Module)
         path = self.path_of(target) if is_module else None
         scope = path.rpartition(".")[0] if is_module else (
@@ -232,16 +279,17 @@ class Walk(torch.overrides.TorchFunctionMode):
         call.out_layout = layout_after(call)
         record = make_record(call, name, sources, self.records, owned,
                              self._module_path(scope))
-        if out is value:
+        if pieces is None:
             self._file(out, record, call.out_layout)
             return
-        # a tuple output: the call's record, and its pieces on demand
+        # several outputs: the call's record, and a record for each piece
+        # when it is read
         index = len(self.records)
         self._file(None, record, call.out_layout)
-        parts = summary(tuple(outputs))
-        for position, piece in enumerate(outputs):
-            if isinstance(piece, torch.Tensor):
-                self.pieces[id(piece)] = (index, position, parts)
+        parts = summary(value)
+        for path, piece in pieces:
+            if id(piece) not in self.made:
+                self.pieces[id(piece)] = (index, path, parts)
                 self.alive.append(piece)
 
     def _module_path(self, scope):
@@ -271,10 +319,22 @@ class Walk(torch.overrides.TorchFunctionMode):
     def unwatch_modules(self):
         for module, own in self.watched:
             if own is None:
-                del module.__dict__["forward"]
+                module.__dict__.pop("forward", None)
             else:
                 module.__dict__["forward"] = own
         self.watched = []
+
+    def check_output(self, output):
+        """Raise :class:`Unfollowable` if no tensor of the module's output
+        is a record's: the data flow went through something the walk does
+        not see (the records would silently stop short)."""
+        tensors = _tensors_in([output], [])
+        if tensors and not any(id(t) in self.made or id(t) in self.pieces
+                               for t in tensors):
+            raise Unfollowable(
+                "its output is not computed from its input by calls the "
+                "walk can see (the last record is {})".format(
+                    self.records[-1].name))
 
     def _owned(self, tensors):
         """The parameters of the analysed module among a function's
@@ -298,12 +358,11 @@ class Walk(torch.overrides.TorchFunctionMode):
             return tensors, (), None
         return tensors, sources, self.infos[sources[0]]
 
-    def _arguments(self, tensors, args, kwargs, recorded=True):
-        """On the meta device, the arguments with the module's own tensors
-        (which the working copy holds: :func:`~.copies.working_copy`)
-        replaced by their meta twins, and for a ``recorded`` call tensors
-        built on the CPU inside ``forward`` too (constants alone are
-        computed as they are)."""
+    def _arguments(self, tensors, args, kwargs):
+        """On the meta device, the arguments with tensors that are not meta
+        replaced by meta twins: the module's own tensors (which the working
+        copy holds: :func:`~.copies.working_copy`) and tensors built on the
+        CPU inside ``forward``."""
         if not self.meta or all(t.is_meta for t in tensors):
             return args, kwargs
         if self.module_tensors is None:
@@ -316,7 +375,7 @@ class Walk(torch.overrides.TorchFunctionMode):
                 if found is None:
                     found = self.twins[id(tensor)] = meta_twin(tensor)
                 return found
-            return meta_twin(tensor) if recorded else tensor
+            return meta_twin(tensor)
         return _on_meta(args, twin), _on_meta(kwargs, twin)
 
     # ----------------------------------------------------------------------
@@ -331,9 +390,9 @@ class Walk(torch.overrides.TorchFunctionMode):
                     self.pads.append(widths)
             return func(*args, **kwargs)
         tensors, sources, first = self._tracked(args, kwargs)
+        if tensors:
+            args, kwargs = self._arguments(tensors, args, kwargs)
         if not sources:          # sizes, constants, parameters alone
-            if tensors:
-                args, kwargs = self._arguments(tensors, args, kwargs, False)
             return func(*args, **kwargs)
         target = _target_of(func)
         if (type(target) is str and target in _VALUE_READS) or \
@@ -343,35 +402,35 @@ class Walk(torch.overrides.TorchFunctionMode):
                 "the input), as control flow on data does".format(
                     function_name(target).strip("_"),
                     self.records[sources[0]].name))
-        args, kwargs = self._arguments(tensors, args, kwargs)
         value = self._function_value(func, target, args, kwargs)
-        self._record(target, args, kwargs, sources, first, value,
+        # x[index] = y changes x, which then depends on y
+        self._record(target, args, kwargs, sources, first, args[0] if
+                     target == "__setitem__" else value,
                      self._owned(tensors))
         return value
 
     def _function_value(self, func, target, args, kwargs):
-        try:
-            if self.meta:
-                x = args[0] if args else None
-                if type(x) is torch.Tensor and keeps_shape(target) and \
-                        len(_tensors_in(args, [])) == 1 and not \
-                        _tensors_in(kwargs.values(), []):
-                    # in place: the same tensor, changed; else a new one
-                    return x if type(target) is str and \
-                        target.endswith("_") else x.detach()
-                try:
-                    shape_of = FUNCTION_VALUES.get(target)
-                except TypeError:       # an unhashable target
-                    shape_of = None
-                if shape_of is not None:
-                    value = shape_of(args, kwargs)
-                    if value is not None:
-                        return value
-            return func(*args, **kwargs)
-        except (CapacityError, Unfollowable):
-            raise
-        except Exception as error:
-            raise _RunFailed(error) from error
+        """The call's output; on the meta device without running it where
+        its shape is known.  (Errors are the model's: its own code may
+        catch them.)"""
+        if self.meta:
+            x = args[0] if args else None
+            if type(x) is torch.Tensor and keeps_shape(target) and \
+                    len(_tensors_in(args, [])) == 1 and not \
+                    _tensors_in(kwargs.values(), []):
+                # in place: the same tensor, changed; else a new one
+                return x if kwargs.get("inplace") is True or (
+                    type(target) is str and target.endswith("_") and
+                    not target.startswith("__")) else x.detach()
+            try:
+                shape_of = FUNCTION_VALUES.get(target)
+            except TypeError:       # an unhashable target
+                shape_of = None
+            if shape_of is not None:
+                value = shape_of(args, kwargs)
+                if value is not None:
+                    return value
+        return func(*args, **kwargs)
 
     # ----------------------------------------------------------------------
     # modules (the mode is on: it is turned off around the walk's own work)
@@ -384,7 +443,8 @@ class Walk(torch.overrides.TorchFunctionMode):
         cls = type(module)
         leaf = self.leaves.get(cls)
         if leaf is None:
-            leaf = self.leaves[cls] = _leaf_class(cls)
+            leaf = self.leaves[cls] = _leaf_class(cls) and (
+                "own" if own_forward(module) else "ruled")
         if not leaf:
             self.scope.append(self.path_of(module))
             try:
@@ -394,17 +454,16 @@ class Walk(torch.overrides.TorchFunctionMode):
         with _NO_TORCH_FUNCTION():
             tensors, sources, first = self._tracked(args, kwargs)
             if tensors:
-                args, kwargs = self._arguments(tensors, args, kwargs,
-                                               bool(sources))
-            value = self._shape_only(module, args, kwargs) if sources \
-                else None
+                args, kwargs = self._arguments(tensors, args, kwargs)
+            value = self._shape_only(module, args, kwargs) if sources and \
+                leaf != "own" else None
             if value is None and self.meta:
                 to_meta(module, self.twins)     # its code runs
         if not sources:
             return self._run(forward, args, kwargs)
         pads = ()
         if value is None:
-            value = self._run(forward, args, kwargs, own_forward(module))
+            value = self._run(forward, args, kwargs, leaf == "own")
             pads, self.pads = tuple(self.pads or ()), None
         with _NO_TORCH_FUNCTION():
             self._record(module, args, kwargs, sources, first, value,
@@ -421,7 +480,9 @@ class Walk(torch.overrides.TorchFunctionMode):
         # lazy modules must run: that creates their parameters
         if isinstance(module, SHAPE_KEEPING_MODULES) and not isinstance(
                 module, nn.modules.lazy.LazyModuleMixin):
-            return x.detach()
+            # in place: the same tensor, changed; else a new one
+            return x if getattr(module, "inplace", False) is True else \
+                x.detach()
         shape_of = MODULE_VALUES.get(type(module))
         if shape_of is not None and hookless(module):
             return shape_of(module, x)
@@ -435,10 +496,6 @@ class Walk(torch.overrides.TorchFunctionMode):
         self.busy, self.pads = True, [] if watch_pads else None
         try:
             return forward(*args, **kwargs)
-        except (CapacityError, Unfollowable):
-            raise
-        except Exception as error:
-            raise _RunFailed(error) from error
         finally:
             self.busy = False
 
@@ -482,16 +539,17 @@ def run(work, inputs, shapes, meta, twins=None, keep_values=False):
     _check_inputs(work, len(inputs))
     walk = Walk(work, meta, twins, keep_values)
     walk.add_inputs(inputs)
-    walk.watch_modules()
     try:
+        walk.watch_modules()
         with walk:
-            work(*inputs)
+            output = work(*inputs)
     except (CapacityError, Unfollowable):
         raise
-    except _RunFailed as failed:
-        raise run_failed(failed.error, shapes) from failed.error
-    except Exception as error:      # the model's own code
+    except _OwnError as own:
+        raise own.error from None
+    except Exception as error:      # the model's code, or torch's
         raise run_failed(error, shapes) from error
     finally:
         walk.unwatch_modules()
+    walk.check_output(output)
     return walk

@@ -61,3 +61,24 @@ def _index(call, n_axes):
 
 
 register_function_rule(operator.getitem)(_index)
+
+
+@register_function_rule("__setitem__")
+def set_index(call, n_axes):
+    """``x[index] = y``: where the index takes every spatial position (it
+    picks channels or samples) and ``y`` has the map's spatial size, each
+    unit of ``x`` is its own or ``y``'s at the same position: a merge of
+    the two (per position when one is a constant).  Writing into part of
+    the map moves ``y``'s units: ``'unknown'``."""
+    target, index = call.args[0], call.args[1]
+    value = call.args[2] if len(call.args) > 2 else None
+    index = index if isinstance(index, tuple) else (index,)
+    if any(i is Ellipsis for i in index):
+        at = index.index(Ellipsis)
+        index = index[:at] + (slice(None),) * (
+            len(target.shape) - len(index) + 1) + index[at + 1:]
+    if all(i == slice(None) for i in index[2:]) and (
+            not isinstance(value, TensorInfo) or
+            value.spatial == target.spatial):
+        return dict(op="merge")
+    return dict(op="unknown", note="writes into part of a map")
