@@ -909,6 +909,16 @@ def test_writing_into_a_map_links_it():
     assert "approximate" not in report.rows[4].flags
 
 
+def test_a_tensor_made_from_anothers_shape_is_a_constant():
+    def masked(x):
+        mask = x.new_zeros(x.shape)
+        mask[:, :, :2] = -1.
+        return x + mask + torch.zeros_like(x)
+    assert links(Lambda(masked)) == [
+        ("x", "input", ()), ("add", "pointwise", (0,)),
+        ("add_1", "pointwise", (1,))]
+
+
 def test_a_ruled_module_on_a_constant_runs_on_the_meta_device():
     # positions from a meshgrid, through a Linear: on a huge input that
     # only the meta device can take

@@ -75,6 +75,15 @@ _VALUE_READ_FUNCTIONS = frozenset((torch.equal, torch.allclose,
                                    torch.is_nonzero))
 
 
+#: Calls that read a tensor's shape, dtype and device only: their output
+#: is a constant, not a record (an attention mask made with
+#: ``x.new_zeros`` depends on no unit of ``x``).
+_METADATA_READS = frozenset((
+    "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
+    torch.zeros_like, torch.ones_like, torch.empty_like, torch.full_like,
+    torch.rand_like, torch.randn_like, torch.randint_like))
+
+
 def _target_of(func):
     """The rule-table target of what the mode was handed: the function
     itself, or for a tensor method its name (``'view'``; ``x[i]`` is
@@ -395,6 +404,8 @@ class Walk(torch.overrides.TorchFunctionMode):
         if not sources:          # sizes, constants, parameters alone
             return func(*args, **kwargs)
         target = _target_of(func)
+        if target in _METADATA_READS:
+            return func(*args, **kwargs)
         if (type(target) is str and target in _VALUE_READS) or \
                 func in _VALUE_READ_FUNCTIONS:
             raise Unfollowable(
