@@ -466,8 +466,8 @@ class Walk(torch.overrides.TorchFunctionMode):
             tensors, sources, first = self._tracked(args, kwargs)
             if tensors:
                 args, kwargs = self._arguments(tensors, args, kwargs)
-            value = self._shape_only(module, args, kwargs) if sources and \
-                leaf != "own" else None
+            value = self._shape_only(module, args, kwargs, leaf == "own") \
+                if sources else None
             if value is None and self.meta:
                 to_meta(module, self.twins)     # its code runs
         if not sources:
@@ -481,9 +481,12 @@ class Walk(torch.overrides.TorchFunctionMode):
                          owned_parameters(module), pads)
         return value
 
-    def _shape_only(self, module, args, kwargs):
+    def _shape_only(self, module, args, kwargs, own):
         """On the meta device, the output of a plain call whose shape is
-        known without running it; else None."""
+        known without running it; else None.  A per-position module keeps
+        its input's shape even where its class has a ``forward`` of its own
+        (``own``; timm's BatchNormAct2d): its rule says it acts per
+        position, and torch's meta batch norm costs 2 ms a call."""
         if not (self.meta and len(args) == 1 and not kwargs and
                 type(args[0]) is torch.Tensor):
             return None
@@ -495,7 +498,7 @@ class Walk(torch.overrides.TorchFunctionMode):
             return x if getattr(module, "inplace", False) is True else \
                 x.detach()
         shape_of = MODULE_VALUES.get(type(module))
-        if shape_of is not None and hookless(module):
+        if shape_of is not None and not own and hookless(module):
             return shape_of(module, x)
         return None
 
