@@ -862,6 +862,10 @@ def links(module, shape=IMAGE):
     return [(r.name, r.op, r.inputs) for r in records(module, shape)]
 
 
+def wiring(module, shape=IMAGE):
+    return [(r.name, r.inputs) for r in records(module, shape)]
+
+
 def test_named_tuple_results_are_followed():
     net = Lambda(lambda x: F.max_pool2d(torch.max(x, 1, keepdim=True)[0], 2))
     assert links(net) == [
@@ -880,7 +884,7 @@ def test_nested_tuple_outputs_are_followed():
             out, (h, c) = self.lstm(x)
             return self.fc(h[-1])
 
-    assert [(r.name, r.inputs) for r in records(Recurrent(), (1, 6, 4))] == [
+    assert wiring(Recurrent(), (1, 6, 4)) == [
         ("x", ()), ("lstm", (0,)), ("getitem", (1,)), ("getitem_1", (2,)),
         ("fc", (3,))]
 
@@ -966,7 +970,7 @@ def test_in_place_activations_change_the_tensor_they_are_given():
             y = F.relu(y, inplace=True)
             return F.max_pool2d(y, 2)
 
-    assert [(r.name, r.inputs) for r in records(InPlaceReLU(), IMAGE)] == [
+    assert wiring(InPlaceReLU()) == [
         ("x", ()), ("conv", (0,)), ("relu", (1,)), ("relu_1", (2,)),
         ("max_pool2d", (3,))]
 
