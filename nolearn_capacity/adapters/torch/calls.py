@@ -178,12 +178,12 @@ def function_name(target):
 
 
 #: Argument types a summary keeps as they are (most arguments are these).
-_PLAIN = frozenset((int, float, bool, str, type(None)))
+PLAIN = frozenset((int, float, bool, str, type(None)))
 
 
 def summary(value):
     kind = type(value)
-    if kind in _PLAIN:
+    if kind in PLAIN:
         return value
     if kind is tuple:
         return tuple([summary(v) for v in value])

@@ -106,6 +106,15 @@ def _structure_copy(module, memo):
     return twin
 
 
+def twin_of(tensor, memo):
+    """``tensor``'s meta twin, made once per tensor: ``memo`` maps
+    id(tensor) -> twin (for tensors that live as long as the memo)."""
+    twin = memo.get(id(tensor))
+    if twin is None:
+        twin = memo[id(tensor)] = meta_twin(tensor)
+    return twin
+
+
 def to_meta(module, memo):
     """Give ``module`` and its submodules (parts of a structure copy, whose
     ``__dict__`` and tensor tables are their own) meta twins of the
@@ -116,10 +125,7 @@ def to_meta(module, memo):
         for table in (part._parameters, part._buffers, part.__dict__):
             for key, tensor in list(table.items()):
                 if isinstance(tensor, torch.Tensor) and not tensor.is_meta:
-                    twin = memo.get(id(tensor))
-                    if twin is None:
-                        twin = memo[id(tensor)] = meta_twin(tensor)
-                    table[key] = twin
+                    table[key] = twin_of(tensor, memo)
 
 
 def _eval(module, before_own_code, root=True):

@@ -91,15 +91,20 @@ def module_path(root, qualname):
     return tuple(path)
 
 
+def forward_parameters(module):
+    """The parameters of ``module.forward``'s signature, or None where it
+    has none that can be read."""
+    try:
+        return list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+
+
 def input_names(module, n_inputs):
     """The names of ``forward``'s first ``n_inputs`` arguments, for the
     input rows."""
-    try:
-        names = [p.name for p in inspect.signature(
-            module.forward).parameters.values() if p.kind in (
-                p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        names = []
+    names = [p.name for p in forward_parameters(module) or () if p.kind in (
+        p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     return [names[i] if i < len(names) else "input_{}".format(i)
             for i in range(n_inputs)]
 

@@ -21,7 +21,6 @@ kernels are Python decompositions that would cost more than the rest of
 the analysis)."""
 import copy
 import functools
-import inspect
 import itertools
 import operator
 import threading
@@ -30,13 +29,14 @@ import torch
 import torch.nn as nn
 
 from ...errors import BadShapeError, CapacityError
-from .calls import Call, TensorInfo, function_name, summary
-from .copies import meta_twin, run_failed, to_meta
+from .calls import PLAIN, Call, TensorInfo, function_name, summary
+from .copies import meta_twin, run_failed, to_meta, twin_of
 from .layout import layout_after, standard_layout
 from .meta_shapes import FUNCTION_VALUES, MODULE_VALUES, hookless
 from .pads import own_forward, pad_widths
-from .records import (input_names, input_record, make_record, module_path,
-                      owned_parameters, unique_name)
+from .records import (forward_parameters, input_names, input_record,
+                      make_record, module_path, owned_parameters,
+                      unique_name)
 from .rules import SHAPE_KEEPING_MODULES, keeps_shape
 from .table import module_rule_of_class
 
@@ -106,9 +106,9 @@ def _leaf_class(cls):
         not issubclass(cls, nn.Sequential))
 
 
-#: Argument types that hold no tensor (most arguments are these).
-_PLAIN = frozenset((int, float, bool, str, type(None), slice, torch.Size,
-                    torch.dtype, torch.device))
+#: Argument types that hold no tensor (most arguments are these): those a
+#: summary keeps, and sizes, slices, dtypes and devices.
+_PLAIN = PLAIN | {slice, torch.Size, torch.dtype, torch.device}
 
 
 def _tensors_in(values, found):
@@ -379,12 +379,9 @@ class Walk(torch.overrides.TorchFunctionMode):
                 self.root.parameters(), self.root.buffers())}
 
         def twin(tensor):
-            if id(tensor) in self.module_tensors:
-                found = self.twins.get(id(tensor))
-                if found is None:
-                    found = self.twins[id(tensor)] = meta_twin(tensor)
-                return found
-            return meta_twin(tensor)
+            # (only the module's tensors live as long as the memo)
+            return twin_of(tensor, self.twins) if id(tensor) in \
+                self.module_tensors else meta_twin(tensor)
         return _on_meta(args, twin), _on_meta(kwargs, twin)
 
     # ----------------------------------------------------------------------
@@ -413,22 +410,22 @@ class Walk(torch.overrides.TorchFunctionMode):
                 "the input), as control flow on data does".format(
                     function_name(target).strip("_"),
                     self.records[sources[0]].name))
-        value = self._function_value(func, target, args, kwargs)
+        value = self._function_value(func, target, args, kwargs,
+                                     len(tensors))
         # x[index] = y changes x, which then depends on y
         self._record(target, args, kwargs, sources, first, args[0] if
                      target == "__setitem__" else value,
                      self._owned(tensors))
         return value
 
-    def _function_value(self, func, target, args, kwargs):
-        """The call's output; on the meta device without running it where
-        its shape is known.  (Errors are the model's: its own code may
-        catch them.)"""
+    def _function_value(self, func, target, args, kwargs, n_tensors):
+        """The call's output (``n_tensors``: how many tensors its arguments
+        hold); on the meta device without running it where its shape is
+        known.  (Errors are the model's: its own code may catch them.)"""
         if self.meta:
             x = args[0] if args else None
-            if type(x) is torch.Tensor and keeps_shape(target) and \
-                    len(_tensors_in(args, [])) == 1 and not \
-                    _tensors_in(kwargs.values(), []):
+            if type(x) is torch.Tensor and n_tensors == 1 and \
+                    keeps_shape(target):
                 # in place: the same tensor, changed; else a new one
                 return x if kwargs.get("inplace") is True or (
                     type(target) is str and target.endswith("_") and
@@ -514,35 +511,25 @@ class Walk(torch.overrides.TorchFunctionMode):
             self.busy = False
 
 
-def _positional(module):
-    """(required, most) positional inputs of ``forward`` (most: None for
-    any number), or None where its signature is unknown."""
-    try:
-        parameters = list(inspect.signature(
-            module.forward).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return 0, None, []
+def _check_inputs(module, n_inputs):
+    """A clear error where ``forward`` takes more or fewer positional
+    inputs than ``input_shape`` gives shapes."""
+    parameters = forward_parameters(module)
+    if parameters is None or any(p.kind is p.VAR_POSITIONAL
+                                 for p in parameters):
+        return
     positional = [p for p in parameters
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     required = [p for p in positional if p.default is p.empty]
-    return len(required), len(positional), required
-
-
-def _check_inputs(module, n_inputs):
-    counts = _positional(module)
-    if counts is None or counts[1] is None:
-        return
-    required, most, names = counts
-    if n_inputs > most:
+    if n_inputs > len(positional):
         raise BadShapeError("input_shape gives {} shapes, but the module "
-                            "takes {} inputs".format(n_inputs, most))
-    if n_inputs < required:
+                            "takes {} inputs".format(n_inputs,
+                                                     len(positional)))
+    if n_inputs < len(required):
         raise BadShapeError(
             "input_shape gives {} shapes, but the module takes {} inputs "
-            "({} has no default)".format(n_inputs, required,
-                                         names[n_inputs].name))
+            "({} has no default)".format(n_inputs, len(required),
+                                         required[n_inputs].name))
 
 
 def run(work, inputs, shapes, meta, twins=None, keep_values=False):
