@@ -1,5 +1,5 @@
-"""The working copy the walks trace and run: a structure copy on the meta
-device (no weights), or a real deep copy, in eval mode; its inputs."""
+"""The working copy the walks run: a structure copy for the meta device
+(no weights copied), or a real deep copy, in eval mode; its inputs."""
 import copy
 import functools
 import itertools
@@ -87,11 +87,12 @@ def _structure_copy(module, memo):
     memo[id(module)] = twin
     state = {}
     for key, value in module.__dict__.items():
+        if key in _TENSORS_AND_CHILDREN:
+            continue                # made below
         kind = type(value)
         if kind in _CONTAINERS:
             value = value.copy()
-            if value and kind in (dict, OrderedDict) and \
-                    key not in _TENSORS_AND_CHILDREN:
+            if value and kind in (dict, OrderedDict):
                 # hooks that are methods of a module act on its copy
                 for name, item in value.items():
                     value[name] = _rebound(item, memo)
